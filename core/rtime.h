@@ -1,0 +1,32 @@
+/* RFC 3339 timestamps as microseconds since the Unix epoch (UTC).
+ * Pure functions; no time zone database, no locale, no I/O. */
+#ifndef RATCHET_RTIME_H
+#define RATCHET_RTIME_H
+
+#include <stdint.h>
+
+struct err;
+
+/* Sentinel for "no timestamp" (a null field). */
+#define RTIME_NONE INT64_MIN
+/* Buffer size for rtime_format: "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + NUL. */
+#define RTIME_BUFSZ 32
+
+/* Parses an RFC 3339 date-time with a mandatory offset ("Z", "z", "+hh:mm",
+ * "-hh:mm"), 'T', 't' or a single space between date and time, optional
+ * fractional seconds of 1 to 9 digits (truncated to microseconds). Years
+ * 0001..9999. Rejects naive times (no offset), leap seconds (:60), out of range
+ * fields (month 13, Feb 29 in a non-leap year, hour 24, offset beyond 23:59)
+ * and trailing characters. On error sets ERR_INVALID with a message naming the
+ * problem (e.g. "timestamp has no offset (naive); add Z or +hh:mm") and returns
+ * -1; *usec is untouched. */
+int rtime_parse(const char *s, int64_t *usec, struct err *err);
+
+/* Formats as UTC with exactly six fractional digits and "Z":
+ * "2026-12-03T17:55:27.000000Z". out must hold RTIME_BUFSZ bytes. Returns out. */
+char *rtime_format(int64_t usec, char *out);
+
+/* Days from 1970-01-01 for a proleptic Gregorian date (month 1..12). */
+int64_t rtime_days_from_civil(int64_t year, unsigned month, unsigned day);
+
+#endif

@@ -1,0 +1,133 @@
+/* ratchetd settings from one table: defaults, environment, then flags. */
+#include "common.h"
+
+#include <unistd.h>
+
+#include "config.h"
+#include "duration.h"
+#include "err.h"
+
+enum setting_kind { SET_STRING, SET_INT, SET_SIZE, SET_DURATION };
+
+struct setting {
+	const char *flag;
+	const char *env;
+	const char *def; /* NULL: none */
+	enum setting_kind kind;
+	size_t offset;
+	const char *doc;
+};
+
+#define OFF(field) offsetof(struct server_config, field)
+
+static const struct setting settings[] = {
+	{"--db", "RATCHET_DB", NULL, SET_STRING, OFF(db),
+	 "database (libpq conninfo or URI); default var/db.conninfo, else dbname=ratchet"},
+	{"--db-owner", "RATCHET_DB_OWNER", NULL, SET_STRING, OFF(db_owner),
+	 "migration owner (migrate); default var/db-owner.conninfo, else --db"},
+	{"--listen", "RATCHET_LISTEN", "127.0.0.1:8080", SET_STRING, OFF(listen),
+	 "listen address (:0 picks a free port)"},
+	{"--port-file", "RATCHET_PORT_FILE", NULL, SET_STRING, OFF(port_file),
+	 "file the chosen address is written to"},
+	{"--threads", "RATCHET_THREADS", NULL, SET_INT, OFF(threads),
+	 "worker threads (default: number of CPUs)"},
+	{"--max-body", "RATCHET_MAX_BODY", "1048576", SET_SIZE, OFF(max_body),
+	 "JSON body limit in bytes"},
+	{"--max-skew", "RATCHET_MAX_SKEW", "5m", SET_DURATION, OFF(max_skew),
+	 "how far in the future an event time may lie"},
+	{"--name", NULL, NULL, SET_STRING, OFF(token_name), "token name (token create)"},
+	{"--role", NULL, NULL, SET_STRING, OFF(token_role), "token role (token create)"},
+};
+
+static int set_value(struct server_config *cfg, const struct setting *s, const char *v,
+		     const char *origin, struct err *err)
+{
+	char *base = (char *)cfg + s->offset;
+	char *end = NULL;
+	errno = 0;
+	switch (s->kind) {
+	case SET_STRING:
+		free(*(char **)base);
+		*(char **)base = xstrdup(v);
+		return 0;
+	case SET_INT: {
+		long n = strtol(v, &end, 10);
+		if (errno || end == v || *end || n < 1 || n > 1024)
+			return err_set(err, ERR_INVALID, "%s: \"%s\" is not a number from 1 to 1024",
+				       origin, v);
+		*(int *)base = (int)n;
+		return 0;
+	}
+	case SET_SIZE: {
+		unsigned long long n = strtoull(v, &end, 10);
+		if (errno || end == v || *end || n < 1024 || v[0] == '-')
+			return err_set(err, ERR_INVALID, "%s: \"%s\" is not a byte count >= 1024",
+				       origin, v);
+		*(size_t *)base = (size_t)n;
+		return 0;
+	}
+	case SET_DURATION: {
+		int64_t secs;
+		struct err derr;
+		err_init(&derr);
+		if (duration_parse(v, &secs, &derr) < 0)
+			return err_set(err, ERR_INVALID, "%s: %s", origin, derr.message);
+		*(int64_t *)base = secs * 1000000;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+int config_load(struct server_config *cfg, int argc, char **argv, struct err *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = cpus > 0 && cpus < 1024 ? (int)cpus : 2;
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		const struct setting *s = &settings[i];
+		const char *env = s->env ? getenv(s->env) : NULL;
+		if (s->def && set_value(cfg, s, s->def, "default", err) < 0)
+			return -1;
+		if (env && *env && set_value(cfg, s, env, s->env, err) < 0)
+			return -1;
+	}
+	for (int a = 0; a < argc; a++) {
+		const struct setting *s = NULL;
+		const char *arg = argv[a];
+		const char *eq = strchr(arg, '=');
+		size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+		for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+			if (strlen(settings[i].flag) == name_len &&
+			    strncmp(settings[i].flag, arg, name_len) == 0)
+				s = &settings[i];
+		if (!s)
+			return err_set(err, ERR_INVALID, "unknown option \"%s\"", arg);
+		const char *v = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+		if (!v)
+			return err_set(err, ERR_INVALID, "option %s needs a value", s->flag);
+		if (set_value(cfg, s, v, s->flag, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_release(struct server_config *cfg)
+{
+	free(cfg->db);
+	free(cfg->db_owner);
+	free(cfg->listen);
+	free(cfg->port_file);
+	free(cfg->token_name);
+	free(cfg->token_role);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_usage(void *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		const struct setting *s = &settings[i];
+		fprintf(f, "  %-12s %-18s %-16s %s\n", s->flag, s->env ? s->env : "",
+			s->def ? s->def : "", s->doc);
+	}
+}

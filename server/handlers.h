@@ -1,0 +1,38 @@
+/* Route handlers: validate with core, call the store, shape with core's codecs. */
+#ifndef RATCHET_HANDLERS_H
+#define RATCHET_HANDLERS_H
+
+#include "router.h"
+
+int h_healthz(struct req *r, struct resp *out, struct err *err);
+int h_readyz(struct req *r, struct resp *out, struct err *err);
+int h_whoami(struct req *r, struct resp *out, struct err *err);
+
+int h_changes_create(struct req *r, struct resp *out, struct err *err);
+int h_changes_list(struct req *r, struct resp *out, struct err *err);
+int h_changes_get(struct req *r, struct resp *out, struct err *err);
+int h_changes_effective(struct req *r, struct resp *out, struct err *err);
+int h_changes_amend(struct req *r, struct resp *out, struct err *err);
+int h_changes_review(struct req *r, struct resp *out, struct err *err);
+
+int h_ios_create(struct req *r, struct resp *out, struct err *err);
+int h_ios_list(struct req *r, struct resp *out, struct err *err);
+int h_ios_get(struct req *r, struct resp *out, struct err *err);
+int h_ios_confirm(struct req *r, struct resp *out, struct err *err);
+int h_ios_retract(struct req *r, struct resp *out, struct err *err);
+
+/* Shared by handlers: query-string validation for list endpoints. */
+struct model_names;
+/* Fails with a detail for every query parameter not in allowed (NULL-terminated). */
+int query_check(const struct req *r, const char *const *allowed, struct err *err);
+/* limit (default 100, 1..1000) and cursor (an id) into *limit and *after_id. */
+int query_paging(const struct req *r, int *limit, int64_t *after_id, struct err *err);
+/* An RFC 3339 parameter into *t (RTIME_NONE when absent). */
+int query_time(const struct req *r, const char *name, int64_t *t, struct err *err);
+/* A parameter that must be one of names; *value borrows from r (NULL when absent). */
+int query_enum(const struct req *r, const char *name, const struct model_names *names,
+	       const char **value, struct err *err);
+/* A list page as {"items": [...], "next_cursor": "N" | null}; takes items. */
+void resp_page(struct resp *out, cJSON *items, int64_t next);
+
+#endif

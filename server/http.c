@@ -1,0 +1,275 @@
+/* libmicrohttpd adapter: request bodies into capped buffers, raw paths and
+ * query strings, responses with JSON content type, one access-log line each. */
+#include "common.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct server_config *cfg;
+};
+
+struct conn_state {
+	struct buf body;
+	int too_large;
+	int answered;
+	int64_t started;
+};
+
+static int64_t now_usec(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Keeps URLs raw: paths and query values are decoded by ratchet itself. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	(void)kind;
+	struct req *r = cls;
+	if (r->n_query >= REQ_MAX_QUERY)
+		return MHD_NO;
+	char *name = req_decode(key, strlen(key));
+	char *val = req_decode(value ? value : "", value ? strlen(value) : 0);
+	for (char *p = val; p && *p; p++)
+		if (*p == '+')
+			*p = ' ';
+	if (!name || !val) {
+		free(name);
+		free(val);
+		return MHD_YES;
+	}
+	r->query[r->n_query].name = name;
+	r->query[r->n_query].value = val;
+	r->n_query++;
+	return MHD_YES;
+}
+
+static void send_resp(struct MHD_Connection *conn, struct resp *out, const char *request_id)
+{
+	const char *body = out->body ? out->body : "";
+	struct MHD_Response *mr =
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(mr, "Content-Type",
+				out->content_type ? out->content_type : "application/json");
+	MHD_add_response_header(mr, "X-Request-Id", request_id);
+	if (out->status == 405 && out->allow[0])
+		MHD_add_response_header(mr, "Allow", out->allow);
+	MHD_queue_response(conn, (unsigned int)out->status, mr);
+	MHD_destroy_response(mr);
+}
+
+static void handle(const struct http_server *s, struct MHD_Connection *conn, const char *url,
+		   const char *method, struct conn_state *st)
+{
+	static _Atomic unsigned long counter;
+	struct req r = {0};
+	struct resp out = {0};
+	r.method = method;
+	r.path = url;
+	r.config = s->cfg;
+	r.now = now_usec();
+	snprintf(r.request_id, sizeof(r.request_id), "%lx-%lx", (unsigned long)getpid(),
+		 (unsigned long)++counter);
+	log_set_request_id(r.request_id);
+	r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	r.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+	r.body = st->body.data ? st->body.data : "";
+	r.body_len = st->body.len;
+	r.body_too_large = st->too_large;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
+	router_dispatch(&r, &out);
+	send_resp(conn, &out, r.request_id);
+	log_info("%s %s %d %.1fms", method, url, out.status,
+		 (double)(now_usec() - st->started) / 1000.0);
+	log_set_request_id(NULL);
+	resp_release(&out);
+	req_release(&r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	const struct http_server *s = cls;
+	struct conn_state *st = *con_cls;
+	if (!st) {
+		st = xcalloc(1, sizeof(*st));
+		buf_init(&st->body, s->cfg->max_body);
+		st->started = now_usec();
+		*con_cls = st;
+		const char *cl =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > s->cfg->max_body) {
+			st->too_large = 1;
+			st->answered = 1;
+			handle(s, conn, url, method, st);
+		}
+		return MHD_YES;
+	}
+	if (st->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!st->too_large && buf_append(&st->body, upload, *upload_size) < 0) {
+			st->too_large = 1;
+			buf_release(&st->body);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	st->answered = 1;
+	handle(s, conn, url, method, st);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct conn_state *st = *con_cls;
+	if (st) {
+		buf_release(&st->body);
+		free(st);
+	}
+	*con_cls = NULL;
+}
+
+/* Parses "host:port" or "[v6]:port" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, struct err *err)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen)
+		return err_set(err, ERR_INVALID, "listen address \"%s\" is not host:port", listen);
+	size_t hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
+		listen++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return err_set(err, ERR_INVALID, "listen address \"%s\" is too long", listen);
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (!*(colon + 1) || *end || port < 0 || port > 65535)
+		return err_set(err, ERR_INVALID, "listen port \"%s\" is not 0..65535", colon + 1);
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*v6 = 0;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*v6 = 1;
+	} else {
+		return err_set(err, ERR_INVALID, "listen host \"%s\" is not an IP address", host);
+	}
+	return 0;
+}
+
+/* Writes the bound address to path atomically (temp file + rename). */
+static int write_port_file(const char *path, int fd, struct err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return err_set(err, ERR_INTERNAL, "getsockname: %s", strerror(errno));
+	char host[INET6_ADDRSTRLEN], line[INET6_ADDRSTRLEN + 16];
+	int port;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(line, sizeof(line), "[%s]:%d\n", host, port);
+	} else {
+		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+		port = ntohs(in4->sin_port);
+		snprintf(line, sizeof(line), "%s:%d\n", host, port);
+	}
+	log_info("listening on %.*s", (int)strcspn(line, "\n"), line);
+	if (!path)
+		return 0;
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int ok = f && fputs(line, f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) < 0) {
+		err_set(err, ERR_INTERNAL, "could not write port file \"%s\": %s", path,
+			strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+struct http_server *http_start(const struct server_config *cfg, struct err *err)
+{
+	struct sockaddr_storage ss;
+	int v6 = 0;
+	if (parse_listen(cfg->listen, &ss, &v6, err) < 0)
+		return NULL;
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->cfg = cfg;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
+		no_unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+	if (!s->daemon) {
+		free(s);
+		err_set(err, ERR_UNAVAILABLE, "could not listen on %s (address in use?)",
+			cfg->listen);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (!info || write_port_file(cfg->port_file, info->listen_fd, err) < 0) {
+		http_stop(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

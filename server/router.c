@@ -1,0 +1,206 @@
+/* Route table and dispatcher. Handlers hold only domain logic; everything common
+ * (match, auth, body, JSON, idempotency and the write transaction) happens here. */
+#include "common.h"
+
+#include "auth.h"
+#include "err.h"
+#include "handlers.h"
+#include "json.h"
+#include "log.h"
+#include "router.h"
+#include "config.h"
+
+const struct route router_routes[] = {
+	{"GET", "/healthz", h_healthz, ROUTE_PUBLIC, ROLES_ALL},
+	{"GET", "/readyz", h_readyz, ROUTE_PUBLIC, ROLES_ALL},
+	{"GET", "/v1/whoami", h_whoami, 0, ROLES_ALL},
+	{"POST", "/v1/changes", h_changes_create, ROUTE_JSON, ROLES_ALL},
+	{"GET", "/v1/changes", h_changes_list, 0, ROLES_ALL},
+	{"GET", "/v1/changes/{}", h_changes_get, 0, ROLES_ALL},
+	{"POST", "/v1/changes/{}/effective", h_changes_effective, ROUTE_JSON | ROUTE_EMPTY_BODY,
+	 ROLES_ALL},
+	{"POST", "/v1/changes/{}/amend", h_changes_amend, ROUTE_JSON, ROLES_ALL},
+	{"POST", "/v1/changes/{}/review", h_changes_review, ROUTE_JSON, ROLES_ALL},
+	{"POST", "/v1/changes/{}/ios", h_ios_create, ROUTE_JSON, ROLES_ALL},
+	{"GET", "/v1/ios", h_ios_list, 0, ROLES_ALL},
+	{"GET", "/v1/ios/{}", h_ios_get, 0, ROLES_ALL},
+	{"POST", "/v1/ios/{}/confirm", h_ios_confirm, ROUTE_JSON | ROUTE_EMPTY_BODY, ROLES_ALL},
+	{"POST", "/v1/ios/{}/retract", h_ios_retract, ROUTE_JSON, ROLES_ALL},
+};
+const size_t router_n_routes = ARRAY_SIZE(router_routes);
+
+/* Matches path against pattern, capturing decoded {} segments into r. */
+static int route_match(const char *pattern, const char *path, struct req *r)
+{
+	int n = 0;
+	char *caps[REQ_MAX_PARAMS] = {0};
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (p[0] == '{' && p[1] == '}') {
+			size_t len = strcspn(s, "/");
+			char *v = len ? req_decode(s, len) : NULL;
+			if (!v || n == REQ_MAX_PARAMS) {
+				free(v);
+				goto fail;
+			}
+			caps[n++] = v;
+			p += 2;
+			s += len;
+		} else if (*p == *s) {
+			p++;
+			s++;
+		} else {
+			goto fail;
+		}
+	}
+	if (*p || *s)
+		goto fail;
+	if (r) {
+		for (int i = 0; i < n; i++)
+			r->params[i] = caps[i];
+		r->n_params = n;
+	} else {
+		for (int i = 0; i < n; i++)
+			free(caps[i]);
+	}
+	return 1;
+fail:
+	for (int i = 0; i < n; i++)
+		free(caps[i]);
+	return 0;
+}
+
+/* The route for r, or NULL with 404/405 (and Allow) in err/out. */
+static const struct route *route_find(struct req *r, struct resp *out, struct err *err)
+{
+	out->allow[0] = '\0';
+	for (size_t i = 0; i < router_n_routes; i++) {
+		const struct route *rt = &router_routes[i];
+		if (!route_match(rt->pattern, r->path, NULL))
+			continue;
+		if (strcmp(rt->method, r->method) == 0) {
+			route_match(rt->pattern, r->path, r);
+			return rt;
+		}
+		if (!strstr(out->allow, rt->method)) {
+			size_t len = strlen(out->allow);
+			snprintf(out->allow + len, sizeof(out->allow) - len, "%s%s",
+				 len ? ", " : "", rt->method);
+		}
+	}
+	if (out->allow[0]) {
+		err_set(err, ERR_METHOD, "method %s is not allowed on %s; allowed: %s", r->method,
+			r->path, out->allow);
+		return NULL;
+	}
+	err_set(err, ERR_NOT_FOUND, "no route %s", r->path);
+	return NULL;
+}
+
+static int parse_body(struct req *r, const struct route *rt, struct err *err)
+{
+	size_t i = 0;
+	while (i < r->body_len && strchr(" \t\r\n", r->body[i]))
+		i++;
+	if (i == r->body_len && (rt->flags & ROUTE_EMPTY_BODY)) {
+		r->json = cJSON_CreateObject();
+		return 0;
+	}
+	if (json_parse(r->body, r->body_len, &r->json, err) < 0)
+		return -1;
+	if (!cJSON_IsObject(r->json)) {
+		err_set(err, ERR_INVALID, "body must be a JSON object");
+		return err_detail(err, "body", 0, 1, "must be a JSON object");
+	}
+	return 0;
+}
+
+static int valid_idempotency_key(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > 200)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Runs a write inside one transaction, with its idempotency key stored in it. */
+static int run_write(struct req *r, const struct route *rt, struct resp *out, struct err *err)
+{
+	const char *key = r->idempotency_key;
+	char req_hash[65];
+	auth_sha256_hex(r->body ? r->body : "", r->body_len, req_hash);
+	if (key && !valid_idempotency_key(key))
+		return err_set(err, ERR_INVALID,
+			       "Idempotency-Key must be 1 to 200 visible ASCII characters");
+	if (store_begin(err) < 0)
+		return -1;
+	if (key) {
+		int status = 0;
+		char *body = NULL, *stored_hash = NULL;
+		int claimed = store_idem_claim(r->token.id, r->method, r->path, key, req_hash,
+					       &status, &body, &stored_hash, err);
+		if (claimed == 0) {
+			int same = stored_hash && strcmp(stored_hash, req_hash) == 0;
+			free(stored_hash);
+			store_rollback();
+			if (!same) {
+				free(body);
+				return err_set(err, ERR_IDEMPOTENCY,
+					       "Idempotency-Key \"%s\" was used with a different "
+					       "request body",
+					       key);
+			}
+			out->status = status;
+			out->body = body ? body : xstrdup("");
+			return 0;
+		}
+		if (claimed < 0)
+			goto fail;
+	}
+	if (rt->fn(r, out, err) < 0)
+		goto fail;
+	if (key && store_idem_finish(r->token.id, r->method, r->path, key, out->status,
+				     out->body ? out->body : "", err) < 0)
+		goto fail;
+	if (store_commit(err) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback();
+	return -1;
+}
+
+static int dispatch(struct req *r, struct resp *out, struct err *err)
+{
+	const struct route *rt = route_find(r, out, err);
+	if (!rt)
+		return -1;
+	if (r->body_too_large)
+		return err_set(err, ERR_TOO_LARGE, "request body is larger than %zu bytes",
+			       r->config ? r->config->max_body : 0);
+	if (!(rt->flags & ROUTE_PUBLIC) && auth_check(r, err) < 0)
+		return -1;
+	if ((rt->flags & ROUTE_JSON) && parse_body(r, rt, err) < 0)
+		return -1;
+	if (strcmp(rt->method, "POST") == 0)
+		return run_write(r, rt, out, err);
+	return rt->fn(r, out, err);
+}
+
+void router_dispatch(struct req *r, struct resp *out)
+{
+	struct err err;
+	err_init(&err);
+	if (dispatch(r, out, &err) < 0) {
+		free(out->body);
+		out->body = NULL;
+		if (err.code == ERR_NONE)
+			err_set(&err, ERR_INTERNAL, "handler failed without an error");
+		if (err.code == ERR_INTERNAL)
+			log_warnx("internal error: %s", err.message);
+		resp_error(out, &err);
+	}
+}

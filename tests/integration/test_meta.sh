@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Meta-tests that keep the docs honest: every CLI command answers --help and appears in the
+# README, every API route appears in the README's API section, and every configuration setting
+# the foundation implements appears in the README. Needs no server and no database.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+README=$ROOT/README.md
+RATCHET=${RATCHET:-$ROOT/build/ratchet}
+
+# Commands as typed after `ratchet`; "" is `ratchet --help` itself.
+COMMANDS=(
+	""
+	"help"
+	"change"
+	"change new"
+	"change show"
+	"change ls"
+	"change effective"
+	"change amend"
+	"change review"
+	"io"
+	"io add"
+	"io ls"
+	"io confirm"
+	"io retract"
+	"login"
+	"version"
+)
+
+for cmd in "${COMMANDS[@]}"; do
+	if [ "$cmd" = "help" ]; then
+		# `ratchet help` is itself the help; `ratchet help --help` is not a thing we require.
+		check_rc "ratchet help exits 0" 0 "$RATCHET" help
+		check_eq "ratchet help prints something" yes "$([ -n "$OUT" ] && echo yes || echo no)"
+		continue
+	fi
+	# shellcheck disable=SC2086 # word splitting of $cmd into noun and verb is intended
+	check_rc "ratchet $cmd --help exits 0" 0 "$RATCHET" $cmd --help
+	check_eq "ratchet $cmd --help prints usage on stdout" yes \
+		"$([ -n "$OUT" ] && echo yes || echo no)"
+done
+
+# Unknown commands are usage errors with the documented message.
+check_rc "unknown command is a usage error" 2 "$RATCHET" frobnicate
+check_eq "unknown command message" \
+	"ratchet: 'frobnicate' is not a command; see 'ratchet --help'" "$(printf '%s\n' "$ERR" | head -n 1)"
+
+in_readme() {
+	# in_readme FIXED-STRING: yes when README.md contains it.
+	if [ -f "$README" ] && grep -qF -- "$1" "$README"; then echo yes; else echo no; fi
+}
+
+check_eq "README.md exists" yes "$([ -f "$README" ] && echo yes || echo no)"
+
+for cmd in "${COMMANDS[@]}"; do
+	case "$cmd" in
+	"") want="ratchet --help" ;;
+	*) want="ratchet $cmd" ;;
+	esac
+	check_eq "README mentions \"$want\"" yes "$(in_readme "$want")"
+done
+
+# The README's API section: from the first heading that mentions "API" to the next heading of
+# the same or a higher level.
+api_section() {
+	[ -f "$README" ] || return 0
+	awk '
+		/^#+[ \t]/ {
+			level = index($0, " ") - 1
+			if (inside && level <= start) inside = 0
+			if (!inside && !done && $0 ~ /API/) { inside = 1; done = 1; start = level; next }
+		}
+		inside { print }
+	' "$README"
+}
+API_SECTION=$(api_section)
+check_eq "README has an API section" yes "$([ -n "$API_SECTION" ] && echo yes || echo no)"
+
+# Every route of /tmp/spec/api.md. A path parameter may be written {ref}, {id}, :id or <id>;
+# method and path may be separated by spaces, backquotes or a table's pipes.
+PARAM='(\{[A-Za-z_]+\}|:[A-Za-z_]+|<[A-Za-z_]+>)'
+ROUTES=(
+	"GET /healthz"
+	"GET /readyz"
+	"GET /v1/whoami"
+	"POST /v1/changes"
+	"GET /v1/changes"
+	"GET /v1/changes/P"
+	"POST /v1/changes/P/effective"
+	"POST /v1/changes/P/amend"
+	"POST /v1/changes/P/review"
+	"POST /v1/changes/P/ios"
+	"GET /v1/ios"
+	"POST /v1/ios/P/confirm"
+	"POST /v1/ios/P/retract"
+)
+for route in "${ROUTES[@]}"; do
+	method=${route%% *}
+	path=${route#* }
+	re_path=${path//./\\.}
+	re_path=${re_path//\/P//$PARAM}
+	# The path must not continue (GET /v1/changes is not GET /v1/changes/{ref}).
+	re="${method}[\` |]+\`?$re_path([^A-Za-z0-9_/{:<]|\$)"
+	found=no
+	if printf '%s\n' "$API_SECTION" | grep -qE -- "$re"; then found=yes; fi
+	check_eq "README API section lists \"$route\"" yes "$found"
+done
+
+# Settings of DESIGN.md's configuration table that the foundation implements.
+for setting in RATCHET_DB RATCHET_LISTEN RATCHET_PORT_FILE RATCHET_THREADS RATCHET_MAX_BODY \
+	RATCHET_MAX_SKEW RATCHET_URL RATCHET_TOKEN; do
+	found=no
+	if [ -f "$README" ] && grep -qw -- "$setting" "$README"; then found=yes; fi
+	check_eq "README documents $setting" yes "$found"
+done
+
+it_finish
