@@ -21,15 +21,15 @@ SAN := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
 BASE_CFLAGS := -std=c17 $(OPT) -g -D_GNU_SOURCE -pthread $(WARN) $(SAN) -MMD -MP -Icore
-CORE_CFLAGS := $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS_CORE))
-SERVER_CFLAGS := $(BASE_CFLAGS) -Iserver $(shell $(PKG_CONFIG) --cflags $(PKGS_SERVER))
-CLI_CFLAGS := $(BASE_CFLAGS) -Icli $(shell $(PKG_CONFIG) --cflags $(PKGS_CLI))
-TEST_CFLAGS := $(BASE_CFLAGS) -Iserver -Icli $(shell $(PKG_CONFIG) --cflags $(PKGS_CORE) cmocka)
+CORE_CFLAGS := $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS_CORE) 2>/dev/null)
+SERVER_CFLAGS := $(BASE_CFLAGS) -Iserver $(shell $(PKG_CONFIG) --cflags $(PKGS_SERVER) 2>/dev/null)
+CLI_CFLAGS := $(BASE_CFLAGS) -Icli $(shell $(PKG_CONFIG) --cflags $(PKGS_CLI) 2>/dev/null)
+TEST_CFLAGS := $(BASE_CFLAGS) -Iserver $(shell $(PKG_CONFIG) --cflags $(PKGS_CORE) cmocka 2>/dev/null)
 
-CORE_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CORE)) -lm
-SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_SERVER)) $(CORE_LIBS)
-CLI_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI)) $(CORE_LIBS)
-TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka) $(CORE_LIBS)
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CORE) 2>/dev/null) -lm
+SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_SERVER) 2>/dev/null) $(CORE_LIBS)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI) 2>/dev/null) $(CORE_LIBS)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null) $(CORE_LIBS)
 LDFLAGS_ALL := -pthread $(SAN)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
@@ -111,8 +111,9 @@ deps:
 	@sh deploy/deps.sh
 
 # Builds, starts the private PostgreSQL under var/ and ratchetd on 127.0.0.1:8080.
-run: deps all
-	@bash deploy/run.sh
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash deploy/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all

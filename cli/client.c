@@ -70,7 +70,8 @@ static int make_idempotency_key(char *out, size_t size, struct err *err)
 {
 	unsigned char raw[16];
 	if (random_bytes(raw, sizeof(raw)) < 0)
-		return err_set(err, ERR_INTERNAL, "could not read random bytes for an idempotency key");
+		return err_set(err, ERR_INTERNAL,
+			       "could not read random bytes for an idempotency key");
 	for (size_t i = 0; i < sizeof(raw) && 2 * i + 2 < size; i++)
 		snprintf(out + 2 * i, size - 2 * i, "%02x", raw[i]);
 	return 0;
@@ -285,10 +286,12 @@ static void add_details(const cJSON *details, struct err *err)
 	const cJSON *d;
 	cJSON_ArrayForEach(d, details)
 	{
-		const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "field"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "message"));
-		err_detail(err, field ? field : "", json_int(d, "line"), json_int(d, "column"), "%s",
-			   msg ? msg : "invalid");
+		const char *field =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "field"));
+		const char *msg =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "message"));
+		err_detail(err, field ? field : "", json_int(d, "line"), json_int(d, "column"),
+			   "%s", msg ? msg : "invalid");
 	}
 }
 

@@ -56,8 +56,9 @@ void client_free(struct client *c);
 void client_resp_init(struct client_resp *r);
 void client_resp_release(struct client_resp *r);
 
-/* Sends one request to base URL + path (path starts with '/', already
- * encoded). body (may be NULL for GET) is sent as JSON on POST. Returns 0 on a
+/* Sends one request, method "GET" or "POST", to base URL + path (path starts
+ * with '/', already encoded). body is sent as JSON on POST ("{}" when NULL)
+ * with the client's Idempotency-Key; GET sends none. Returns 0 on a
  * 2xx with resp->json an object or array. Returns -1 otherwise with err set:
  * for an API error its code, message and details; for a transport failure
  * ERR_UNAVAILABLE "cannot reach URL: ..." and c->unreachable set. */

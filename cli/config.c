@@ -57,8 +57,7 @@ static void set_value(char **slot, const char *value)
 	*slot = *value ? xstrdup(value) : NULL;
 }
 
-static int parse_line(struct config *cfg, char *line, const char *path, int lineno,
-		      struct err *err)
+static int parse_line(struct config *cfg, char *line, const char *path, int lineno, struct err *err)
 {
 	char *text = trim(line);
 	if (*text == '\0' || *text == '#')
@@ -85,10 +84,12 @@ static int read_file(FILE *f, const char *path, struct buf *b, struct err *err)
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_append(b, chunk, n) < 0)
-			return err_set(err, ERR_TOO_LARGE, "config file \"%s\" is larger than %d bytes",
-				       path, CONFIG_MAX_SIZE);
+			return err_set(err, ERR_TOO_LARGE,
+				       "config file \"%s\" is larger than %d bytes", path,
+				       CONFIG_MAX_SIZE);
 	if (ferror(f))
-		return err_set(err, ERR_INTERNAL, "could not read \"%s\": %s", path, strerror(errno));
+		return err_set(err, ERR_INTERNAL, "could not read \"%s\": %s", path,
+			       strerror(errno));
 	buf_append(b, "", 0);
 	return 0;
 }
@@ -97,8 +98,9 @@ static void warn_if_exposed(FILE *f, const char *path)
 {
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-		fprintf(stderr, "ratchet: warning: config file \"%s\" is readable by others; run "
-				"chmod 600 on it\n",
+		fprintf(stderr,
+			"ratchet: warning: config file \"%s\" is readable by others; run "
+			"chmod 600 on it\n",
 			path);
 }
 
@@ -140,8 +142,8 @@ static int make_dirs(const char *dir, struct err *err)
 		char saved = *p;
 		*p = '\0';
 		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			rc = err_set(err, ERR_INTERNAL, "could not create directory \"%s\": %s", path,
-				     strerror(errno));
+			rc = err_set(err, ERR_INTERNAL, "could not create directory \"%s\": %s",
+				     path, strerror(errno));
 			break;
 		}
 		*p = saved;
@@ -188,7 +190,8 @@ static int replace_file(const char *path, const char *content, struct err *err)
 	/* mkstemp creates the file with mode 0600 */
 	int fd = mkstemp(tmp_path);
 	if (fd < 0) {
-		err_set(err, ERR_INTERNAL, "could not create \"%s\": %s", tmp_path, strerror(errno));
+		err_set(err, ERR_INTERNAL, "could not create \"%s\": %s", tmp_path,
+			strerror(errno));
 		goto out;
 	}
 	if (write_temp(tmp_path, fd, content, err) < 0)

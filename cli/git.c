@@ -133,8 +133,9 @@ static char *one_line(struct buf *text)
 static int git_failed(const char *rev, int status, struct buf *errout, struct err *err)
 {
 	if (WIFSIGNALED(status))
-		return err_set(err, ERR_INVALID, "could not read commit \"%s\": git was killed by "
-						 "signal %d",
+		return err_set(err, ERR_INVALID,
+			       "could not read commit \"%s\": git was killed by "
+			       "signal %d",
 			       rev, WTERMSIG(status));
 	char *msg = one_line(errout);
 	err_set(err, ERR_INVALID, "could not read commit \"%s\": %s", rev,
@@ -154,7 +155,8 @@ static int parse_commit(const char *rev, char *text, struct git_commit *commit, 
 		char *sep = strchr(fields[i - 1], GIT_FIELD_SEP);
 		if (!sep)
 			return err_set(err, ERR_INVALID,
-				       "could not read commit \"%s\": unexpected output from git", rev);
+				       "could not read commit \"%s\": unexpected output from git",
+				       rev);
 		*sep = '\0';
 		fields[i] = sep + 1;
 	}
@@ -165,16 +167,15 @@ static int parse_commit(const char *rev, char *text, struct git_commit *commit, 
 	return 0;
 }
 
-int git_commit_read(const char *repo, const char *rev, struct git_commit *commit,
-		    struct err *err)
+int git_commit_read(const char *repo, const char *rev, struct git_commit *commit, struct err *err)
 {
 	if (rev[0] == '-' || rev[0] == '\0')
 		return err_set(err, ERR_INVALID, "invalid revision \"%s\"", rev);
 	/* "--" after the revision: it can only be read as a revision, never a path */
 	char *const argv[] = {
-		(char *)"git",	  (char *)"-C", (char *)repo,
-		(char *)"show",	  (char *)"-s", (char *)"--format=%H%x1f%an%x1f%cI%x1f%s",
-		(char *)rev,	  (char *)"--", NULL,
+		(char *)"git",	(char *)"-C", (char *)repo,
+		(char *)"show", (char *)"-s", (char *)"--format=%H%x1f%an%x1f%cI%x1f%s",
+		(char *)rev,	(char *)"--", NULL,
 	};
 	struct buf out, errout;
 	buf_init(&out, GIT_MAX_OUTPUT);
@@ -183,8 +184,9 @@ int git_commit_read(const char *repo, const char *rev, struct git_commit *commit
 	int rc = run_capture(argv, &out, &errout, &status, err);
 	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		rc = git_failed(rev, status, &errout, err);
-	if (rc == 0)
-		rc = parse_commit(rev, out.data ? out.data : "", commit, err);
+	/* appending nothing never passes the cap; it makes out.data a string */
+	if (rc == 0 && buf_append(&out, "", 0) == 0)
+		rc = parse_commit(rev, out.data, commit, err);
 	buf_release(&out);
 	buf_release(&errout);
 	return rc;

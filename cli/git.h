@@ -18,7 +18,6 @@ void git_commit_release(struct git_commit *commit);
 /* Runs `git -C repo show -s --format=... rev --` and fills commit (owned
  * copies). rev may not start with '-'. On failure ERR_INVALID whose message
  * carries git's own error text. */
-int git_commit_read(const char *repo, const char *rev, struct git_commit *commit,
-		    struct err *err);
+int git_commit_read(const char *repo, const char *rev, struct git_commit *commit, struct err *err);
 
 #endif

@@ -122,6 +122,11 @@ static void table_cells(char **cells, const struct output_column *cols, size_t n
 	{
 		for (size_t j = 0; j < n_cols; j++) {
 			char *text = cell_text(&cols[j], item);
+			if (text && !*text) {
+				/* an empty cell would read as a missing column */
+				free(text);
+				text = NULL;
+			}
 			cells[i * n_cols + j] = text ? text : xstrdup("-");
 			make_printable(cells[i * n_cols + j]);
 		}
@@ -205,8 +210,8 @@ static void print_csv(FILE *out, const struct output_column *cols, size_t n_cols
 	}
 }
 
-void output_list(FILE *out, enum output_format fmt, const struct output_column *cols,
-		 size_t n_cols, const cJSON *items)
+void output_list(FILE *out, enum output_format fmt, const struct output_column *cols, size_t n_cols,
+		 const cJSON *items)
 {
 	if (fmt == OUTPUT_CSV)
 		print_csv(out, cols, n_cols, items);
@@ -216,7 +221,7 @@ void output_list(FILE *out, enum output_format fmt, const struct output_column *
 
 void output_field(FILE *out, const char *name, const char *value)
 {
-	char *text = xstrdup(value ? value : "-");
+	char *text = xstrdup(value && *value ? value : "-");
 	make_printable(text);
 	fprintf(out, "%s: %s\n", name, text);
 	free(text);

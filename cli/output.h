@@ -29,12 +29,13 @@ char *output_value(const cJSON *value);
 char *output_member(const cJSON *obj, const char *name);
 
 /* Prints the items of a JSON array as a table (header row, aligned columns,
- * "-" for null, control characters replaced) or as CSV (header row, RFC 4180
+ * "-" for null or empty, control characters replaced) or as CSV (header row, RFC 4180
  * quoting, empty for null). fmt must not be OUTPUT_JSON. */
-void output_list(FILE *out, enum output_format fmt, const struct output_column *cols,
-		 size_t n_cols, const cJSON *items);
+void output_list(FILE *out, enum output_format fmt, const struct output_column *cols, size_t n_cols,
+		 const cJSON *items);
 
-/* Prints one "name: value" line ("-" for NULL, control characters replaced). */
+/* Prints one "name: value" line ("-" for NULL or empty, control characters
+ * replaced). */
 void output_field(FILE *out, const char *name, const char *value);
 
 /* Prints a JSON document's text as received, ending with a newline. */

@@ -23,10 +23,9 @@ int err_detail(struct err *err, const char *field, int line, int column, const c
 {
 	if (!err)
 		return -1;
-	if (err->code == ERR_NONE) {
+	int first = err->code == ERR_NONE;
+	if (first)
 		err->code = ERR_INVALID;
-		snprintf(err->message, sizeof(err->message), "invalid input");
-	}
 	if (err->n_details >= ERR_MAX_DETAILS)
 		return -1;
 	struct err_detail *d = &err->details[err->n_details++];
@@ -37,6 +36,9 @@ int err_detail(struct err *err, const char *field, int line, int column, const c
 	va_start(ap, fmt);
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	va_end(ap);
+	if (first)
+		snprintf(err->message, sizeof(err->message), "invalid input: %s: %s", d->field,
+			 d->message);
 	return -1;
 }
 

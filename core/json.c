@@ -73,17 +73,50 @@ static const char *find_duplicate_key(const cJSON *item)
 	return NULL;
 }
 
+/* The offset of a \u0000 escape inside a string (cJSON would cut the string
+ * there), or -1. */
+static long escaped_nul_at(const char *s, size_t len)
+{
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"') {
+			in_string = !in_string;
+		} else if (in_string && s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len && strncmp(s + i + 2, "0000", 4) == 0)
+				return (long)i;
+			i++;
+		}
+	}
+	return -1;
+}
+
+/* The offset of a control character JSON never allows (below 0x20 other than
+ * tab, LF and CR; cJSON would skip it as whitespace), or -1. */
+static long control_char_at(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 && !memchr("\t\n\r", s[i], 3))
+			return (long)i;
+	return -1;
+}
+
 int json_parse(const char *s, size_t len, cJSON **out, struct err *err)
 {
 	*out = NULL;
 	size_t start = 0;
-	while (start < len && strchr(" \t\r\n", s[start]))
+	while (start < len && memchr(" \t\r\n", s[start], 4))
 		start++;
 	if (start == len)
 		return body_error(err, len, "empty body");
 	long bad = json_utf8_invalid_at(s, len);
 	if (bad >= 0)
 		return body_error(err, (size_t)bad, "invalid UTF-8");
+	long ctl = control_char_at(s, len);
+	if (ctl >= 0)
+		return body_error(err, (size_t)ctl, "malformed JSON: control character");
+	long nul = escaped_nul_at(s, len);
+	if (nul >= 0)
+		return body_error(err, (size_t)nul, "\\u0000 is not allowed in strings");
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(s, len, &end, false);
 	if (!root) {
@@ -91,7 +124,7 @@ int json_parse(const char *s, size_t len, cJSON **out, struct err *err)
 		return body_error(err, off > len ? len : off, "malformed JSON");
 	}
 	size_t off = (size_t)(end - s);
-	while (off < len && strchr(" \t\r\n", s[off]))
+	while (off < len && memchr(" \t\r\n", s[off], 4))
 		off++;
 	if (off < len) {
 		cJSON_Delete(root);
@@ -153,7 +186,7 @@ int json_get_string(const cJSON *obj, const char *name, bool required, size_t ma
 	if (!cJSON_IsString(item))
 		return err_detail(err, name, 0, 0, "must be a string");
 	const char *s = item->valuestring;
-	if (required && s[0] == '\0')
+	if (required && s[strspn(s, " \t\r\n")] == '\0')
 		return err_detail(err, name, 0, 0, "must not be empty");
 	if (strlen(s) > max_len)
 		return err_detail(err, name, 0, 0, "is longer than %zu bytes", max_len);

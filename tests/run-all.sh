@@ -30,8 +30,19 @@ TIMEOUT=${RATCHET_TEST_TIMEOUT:-600}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 PROGRAMS=0
+CHILD=
 LOG=$(mktemp /tmp/ratchet-test.XXXXXX)
 trap 'rm -f "$LOG"' EXIT
+
+on_signal() {
+	if [ -n "$CHILD" ]; then
+		kill -TERM -- "-$CHILD" 2>/dev/null || kill -TERM "$CHILD" 2>/dev/null
+		wait "$CHILD"
+	fi
+	echo "interrupted"
+	exit 130
+}
+trap on_signal INT TERM
 
 # cmocka: sum every `[  PASSED  ] N test(s).` and `[  FAILED  ] N test(s)` line.
 counts_cmocka() {
@@ -53,14 +64,22 @@ run_one() {
 	local kind=$1 label=$2 rc counts passed=0 failed=0 note=""
 	shift 2
 	PROGRAMS=$((PROGRAMS + 1))
-	timeout -k 10 "$TIMEOUT" "$@" </dev/null >"$LOG" 2>&1
+	# timeout puts the program in its own process group, which Ctrl-C does not reach:
+	# on_signal passes the signal on, so the program's EXIT trap cleans up.
+	timeout -k 10 "$TIMEOUT" "$@" </dev/null >"$LOG" 2>&1 &
+	CHILD=$!
+	wait "$CHILD"
 	rc=$?
+	CHILD=
 	if [ "$kind" = unit ]; then counts=$(counts_cmocka); else counts=$(counts_script); fi
 	if [ -n "$counts" ]; then
 		read -r passed failed <<<"$counts"
 	fi
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	if [ "$rc" -eq 124 ]; then
 		note="timed out after ${TIMEOUT}s"
+		failed=$((failed + 1))
+	elif [ "$rc" -eq 137 ]; then
+		note="killed (SIGKILL; not stopping ${TIMEOUT}s after the timeout's SIGTERM?)"
 		failed=$((failed + 1))
 	elif [ -z "$counts" ]; then
 		note="exited with status $rc and reported no counts"

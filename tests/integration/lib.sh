@@ -23,6 +23,7 @@
 #   check_jq NAME FILTER EXPECTED [JSON]  compares `jq -r FILTER` with EXPECTED
 #   it_finish                  closing line; non-zero if anything failed
 
+# shellcheck disable=SC2034 # OUT ERR RC STATUS BODY PASSED FAILED are read by the test scripts
 IT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 PASSED=0
 FAILED=0
@@ -31,6 +32,7 @@ ERR=
 RC=
 STATUS=
 BODY=
+API_CURL_ERR=
 IT_FINISHED=
 IT_BAILED=
 IT_DIR=
@@ -78,10 +80,12 @@ check_eq() {
 check_rc() {
 	local name=$1 want=$2
 	shift 2
-	_it_scratch
-	if "$@" >"$IT_DIR/.out" 2>"$IT_DIR/.err"; then RC=0; else RC=$?; fi
-	OUT=$(cat "$IT_DIR/.out")
-	ERR=$(cat "$IT_DIR/.err")
+	[ -n "$IT_DIR" ] || _it_scratch
+	local out=$IT_DIR/.out.$BASHPID err=$IT_DIR/.err.$BASHPID
+	if "$@" >"$out" 2>"$err"; then RC=0; else RC=$?; fi
+	OUT=$(cat "$out")
+	ERR=$(cat "$err")
+	rm -f "$out" "$err"
 	if [ "$RC" = "$want" ]; then
 		_it_pass "$name"
 	else
@@ -94,8 +98,11 @@ api() {
 	local method=$1 path=$2 body=${3:-}
 	shift 2
 	[ $# -gt 0 ] && shift
-	_it_scratch
-	local args=(-s -S -g --max-time 30 -o "$IT_DIR/.body" -w '%{http_code}' -X "$method")
+	[ -n "$IT_DIR" ] || _it_scratch
+	# Per-process files, so calls in background subshells do not share them.
+	local body_file=$IT_DIR/.body.$BASHPID
+	API_CURL_ERR=$IT_DIR/.curl.$BASHPID
+	local args=(-s -S -g --max-time 30 -o "$body_file" -w '%{http_code}' -X "$method")
 	local arg auth=1
 	for arg in "$@"; do
 		case "${arg,,}" in
@@ -104,10 +111,11 @@ api() {
 	done
 	[ "$auth" -eq 1 ] && args+=(-H "Authorization: Bearer ${RATCHET_TOKEN:-}")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-	: >"$IT_DIR/.body"
-	STATUS=$(curl "${args[@]}" "$@" "${RATCHET_URL:-}$path" 2>"$IT_DIR/.curl") || true
+	: >"$body_file"
+	STATUS=$(curl "${args[@]}" "$@" "${RATCHET_URL:-}$path" 2>"$API_CURL_ERR") || true
 	[ -n "$STATUS" ] || STATUS=000
-	BODY=$(cat "$IT_DIR/.body")
+	BODY=$(cat "$body_file")
+	rm -f "$body_file"
 	return 0
 }
 
@@ -116,7 +124,7 @@ check_status() {
 		_it_pass "$1"
 	else
 		local detail=$BODY
-		[ "$STATUS" = 000 ] && detail=$(cat "$IT_DIR/.curl" 2>/dev/null)
+		[ "$STATUS" = 000 ] && detail=$(cat "${API_CURL_ERR:-/dev/null}" 2>/dev/null)
 		_it_fail "$1" "HTTP status $STATUS, expected $2" "${detail:0:600}"
 	fi
 	return 0
@@ -167,6 +175,10 @@ _it_scratch() {
 		export IT_DIR
 	fi
 	trap _it_exit EXIT
+	# A signal ends the script through exit, so the EXIT trap cleans up.
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 _it_exit() {

@@ -70,7 +70,7 @@ static void test_detail_sets_invalid_input_when_no_error_is_set(void **state)
 	err_init(&err);
 	assert_int_equal(err_detail(&err, "max_lag", 12, 7, "unknown key \"%s\"", "max_lagg"), -1);
 	assert_int_equal(err.code, ERR_INVALID);
-	assert_string_equal(err.message, "invalid input");
+	assert_string_equal(err.message, "invalid input: max_lag: unknown key \"max_lagg\"");
 	assert_int_equal(err.n_details, 1);
 	assert_string_equal(err.details[0].field, "max_lag");
 	assert_int_equal(err.details[0].line, 12);
