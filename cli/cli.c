@@ -278,7 +278,7 @@ static void put_clean(const char *text)
 
 static void report_detail(const struct err_detail *d)
 {
-	fputs("ratchet:   ", stderr);
+	fputs("  ", stderr);
 	put_clean(d->field[0] ? d->field : "(request)");
 	fputs(": ", stderr);
 	put_clean(d->message);

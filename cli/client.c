@@ -303,12 +303,16 @@ static int api_error(const char *method, const char *path, struct client_resp *r
 	const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
 	const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code"));
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "message"));
-	if (msg)
+	const cJSON *details = cJSON_GetObjectItemCaseSensitive(error, "details");
+	/* The server folds its first detail into the message; the details follow anyway. */
+	if (msg && cJSON_GetArraySize(details) > 0 && strncmp(msg, "invalid input: ", 15) == 0)
+		err_set(err, code_for_name(code, resp->status), "invalid input");
+	else if (msg)
 		err_set(err, code_for_name(code, resp->status), "%s", msg);
 	else
 		err_set(err, code_for_status(resp->status), "server answered HTTP %ld to %s %s",
 			resp->status, method, path);
-	add_details(cJSON_GetObjectItemCaseSensitive(error, "details"), err);
+	add_details(details, err);
 	cJSON_Delete(root);
 	return -1;
 }

@@ -49,8 +49,8 @@ void change_release(struct change *c)
 }
 
 static const char *const change_fields[] = {
-	"key",	 "title", "service", "impact",	 "state",    "planned_for",
-	"effective_at", "author", "links",   "refs", "boundary", NULL,
+	"key",		"title",  "service", "impact", "state",	   "planned_for",
+	"effective_at", "author", "links",   "refs",   "boundary", NULL,
 };
 
 static void copy_strlist(struct strlist *l, const cJSON *arr)
@@ -93,13 +93,12 @@ static int read_change_strings(const cJSON *body, struct change *c, struct err *
 	return rc;
 }
 
-static int decide_state(const cJSON *body, int has_state, int state, struct change *c,
-			int64_t now, struct err *err)
+static int decide_state(const cJSON *body, int has_state, int state, struct change *c, int64_t now,
+			struct err *err)
 {
 	(void)body;
 	if (has_state == 1 && state == CHANGE_PLANNED && c->effective_at != RTIME_NONE)
-		return err_detail(err, "state", 0, 0,
-				  "is \"planned\" but effective_at is set");
+		return err_detail(err, "state", 0, 0, "is \"planned\" but effective_at is set");
 	if (c->effective_at != RTIME_NONE)
 		c->state = CHANGE_EFFECTIVE;
 	else if (has_state == 1 && state == CHANGE_EFFECTIVE) {
@@ -186,8 +185,7 @@ static cJSON *amendment_to_json(const struct amendment *a)
 	return o;
 }
 
-cJSON *change_to_json(const struct change *c, const struct io *ios, size_t n_ios,
-		      int with_detail)
+cJSON *change_to_json(const struct change *c, const struct io *ios, size_t n_ios, int with_detail)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)c->id);

@@ -39,7 +39,7 @@ struct change {
 	char *author;	      /* may be NULL */
 	struct strlist links;
 	struct strlist refs;
-	char *boundary;		     /* JSON object text; NULL means {} */
+	char *boundary; /* JSON object text; NULL means {} */
 	enum review_state review;
 	char *shipped_while_blocked; /* JSON text or NULL */
 	int64_t created_at;
@@ -74,8 +74,7 @@ enum impact change_current_impact(const struct change *c);
 
 /* The change as API JSON; ios (may be NULL) and gates are added only when
  * with_detail is set. Caller frees with cJSON_Delete. */
-cJSON *change_to_json(const struct change *c, const struct io *ios, size_t n_ios,
-		      int with_detail);
+cJSON *change_to_json(const struct change *c, const struct io *ios, size_t n_ios, int with_detail);
 
 /* An amendment request: {effective_at?, impact?, reason}. */
 struct amendment_input {

@@ -139,6 +139,7 @@ char *duration_format(int64_t seconds, char *out)
 		uint64_t unit = (uint64_t)duration_units[i].seconds;
 		if (rest < unit)
 			continue;
+		/* cppcheck-suppress zerodivcond ; unit is never 0: rest >= unit > 0 */
 		int n = snprintf(p, left, "%" PRIu64 "%c", rest / unit, duration_units[i].unit);
 		rest %= unit;
 		p += n;

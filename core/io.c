@@ -29,8 +29,8 @@ void io_release(struct io *io)
 }
 
 static const char *const io_fields[] = {
-	"category",	      "description",   "undo",	 "evidence", "reversible_until",
-	"reversal_cost", "status", "source", NULL,
+	"category",	 "description", "undo",	  "evidence", "reversible_until",
+	"reversal_cost", "status",	"source", NULL,
 };
 
 static char *dup_or_null(const char *s)

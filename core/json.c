@@ -213,8 +213,7 @@ int json_get_enum(const cJSON *obj, const char *name, bool required,
 	return 1;
 }
 
-int json_get_time(const cJSON *obj, const char *name, bool required, int64_t *out,
-		  struct err *err)
+int json_get_time(const cJSON *obj, const char *name, bool required, int64_t *out, struct err *err)
 {
 	const cJSON *item;
 	int rc = field_present(obj, name, required, &item, err);
@@ -241,7 +240,8 @@ int json_get_string_array(const cJSON *obj, const char *name, size_t max_items, 
 	size_t n = 0;
 	for (const cJSON *c = item->child; c; c = c->next, n++) {
 		if (!cJSON_IsString(c) || c->valuestring[0] == '\0')
-			return err_detail(err, name, 0, 0, "item %zu must be a non-empty string", n);
+			return err_detail(err, name, 0, 0, "item %zu must be a non-empty string",
+					  n);
 		if (strlen(c->valuestring) > max_len || has_control_chars(c->valuestring))
 			return err_detail(err, name, 0, 0,
 					  "item %zu is longer than %zu bytes or has control "

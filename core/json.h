@@ -33,8 +33,7 @@ int json_get_string(const cJSON *obj, const char *name, bool required, size_t ma
 		    const char **out, struct err *err);
 int json_get_enum(const cJSON *obj, const char *name, bool required,
 		  const struct model_names *names, int *out, struct err *err);
-int json_get_time(const cJSON *obj, const char *name, bool required, int64_t *out,
-		  struct err *err);
+int json_get_time(const cJSON *obj, const char *name, bool required, int64_t *out, struct err *err);
 /* Array of strings, each at most max_len bytes; *out borrows obj's array. */
 int json_get_string_array(const cJSON *obj, const char *name, size_t max_items, size_t max_len,
 			  const cJSON **out, struct err *err);

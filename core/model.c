@@ -2,8 +2,8 @@
 #include "common.h"
 #include "model.h"
 
-#define NAMES(var, list_text, ...)                                                                \
-	static const char *const var##_tab[] = {__VA_ARGS__};                                     \
+#define NAMES(var, list_text, ...)                                                                 \
+	static const char *const var##_tab[] = {__VA_ARGS__};                                      \
 	const struct model_names var = {var##_tab, (int)ARRAY_SIZE(var##_tab), list_text}
 
 NAMES(io_category_names, "data, evaluation, alignment, deployment, supply_chain, optionality",
@@ -12,8 +12,8 @@ NAMES(impact_names, "low, medium, high", "low", "medium", "high");
 NAMES(change_state_names, "planned, effective", "planned", "effective");
 NAMES(review_names, "unreviewed, no_io, has_io", "unreviewed", "no_io", "has_io");
 NAMES(io_status_names, "confirmed, candidate", "confirmed", "candidate");
-NAMES(role_names, "admin, release-manager, engineer, pipeline, auditor", "admin",
-      "release-manager", "engineer", "pipeline", "auditor");
+NAMES(role_names, "admin, release-manager, engineer, pipeline, auditor", "admin", "release-manager",
+      "engineer", "pipeline", "auditor");
 
 int model_lookup(const struct model_names *t, const char *s)
 {
@@ -84,5 +84,6 @@ int model_valid_source(const char *s)
 	const char *at = strchr(name, '@');
 	if (!at)
 		return 0;
-	return valid_rule_part(name, (size_t)(at - name)) && valid_rule_part(at + 1, strlen(at + 1));
+	return valid_rule_part(name, (size_t)(at - name)) &&
+	       valid_rule_part(at + 1, strlen(at + 1));
 }

@@ -53,8 +53,8 @@ static int set_value(struct server_config *cfg, const struct setting *s, const c
 	case SET_INT: {
 		long n = strtol(v, &end, 10);
 		if (errno || end == v || *end || n < 1 || n > 1024)
-			return err_set(err, ERR_INVALID, "%s: \"%s\" is not a number from 1 to 1024",
-				       origin, v);
+			return err_set(err, ERR_INVALID,
+				       "%s: \"%s\" is not a number from 1 to 1024", origin, v);
 		*(int *)base = (int)n;
 		return 0;
 	}

@@ -70,8 +70,8 @@ out:
 	return rc;
 }
 
-static const char *const list_params[] = {"service", "impact", "state", "review", "category",
-					  "since",   "until",  "cursor", "limit", NULL};
+static const char *const list_params[] = {"service", "impact", "state",	 "review", "category",
+					  "since",   "until",  "cursor", "limit",  NULL};
 
 int h_changes_list(struct req *r, struct resp *out, struct err *err)
 {

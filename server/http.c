@@ -49,11 +49,14 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	struct req *r = cls;
 	if (r->n_query >= REQ_MAX_QUERY)
 		return MHD_NO;
-	char *name = req_decode(key, strlen(key));
-	char *val = req_decode(value ? value : "", value ? strlen(value) : 0);
-	for (char *p = val; p && *p; p++)
+	/* In a query string '+' is a space; %2B is a plus. */
+	char *raw = xstrdup(value ? value : "");
+	for (char *p = raw; *p; p++)
 		if (*p == '+')
 			*p = ' ';
+	char *name = req_decode(key, strlen(key));
+	char *val = req_decode(raw, strlen(raw));
+	free(raw);
 	if (!name || !val) {
 		free(name);
 		free(val);
@@ -100,7 +103,7 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
-	log_info("%s %s %d %.1fms", method, url, out.status,
+	log_info("%.16s %.200s %d %.1fms", method, url, out.status,
 		 (double)(now_usec() - st->started) / 1000.0);
 	log_set_request_id(NULL);
 	resp_release(&out);
@@ -258,7 +261,8 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 			cfg->listen);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
 	if (!info || write_port_file(cfg->port_file, info->listen_fd, err) < 0) {
 		http_stop(s);
 		return NULL;

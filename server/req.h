@@ -19,7 +19,7 @@ struct server_config;
 
 struct req {
 	const char *method;
-	const char *path; /* raw (percent-encoded) path, no query */
+	const char *path;	      /* raw (percent-encoded) path, no query */
 	char *params[REQ_MAX_PARAMS]; /* decoded {id} captures */
 	int n_params;
 	struct {

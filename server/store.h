@@ -46,8 +46,7 @@ struct auth_token {
 	char name[128];
 	char role[32];
 };
-int store_token_create(const char *name, const char *role, const char *sha256_hex,
-		       struct err *err);
+int store_token_create(const char *name, const char *role, const char *sha256_hex, struct err *err);
 /* Finds a valid (unexpired, unrevoked) token by its hash; ERR_UNAUTHORIZED if none. */
 int store_token_lookup(const char *sha256_hex, struct auth_token *out, struct err *err);
 
@@ -55,8 +54,8 @@ int store_token_lookup(const char *sha256_hex, struct auth_token *out, struct er
  * claimed now (go on with the write), 0 when a response is stored (*status,
  * *body (caller frees) and *request_sha256 (caller frees) filled). */
 int store_idem_claim(int64_t token_id, const char *method, const char *path, const char *key,
-		     const char *request_sha256, int *status, char **body, char **request_sha256_out,
-		     struct err *err);
+		     const char *request_sha256, int *status, char **body,
+		     char **request_sha256_out, struct err *err);
 int store_idem_finish(int64_t token_id, const char *method, const char *path, const char *key,
 		      int status, const char *body, struct err *err);
 
@@ -78,8 +77,8 @@ int store_change_resolve(const char *ref, int64_t *id, struct err *err);
 int store_change_get(int64_t id, struct change *c, struct err *err);
 /* Fills *out (caller releases each and frees the array); *next is the cursor
  * id or 0 at the end. */
-int store_change_list(const struct change_filter *f, struct change **out, size_t *n,
-		      int64_t *next, struct err *err);
+int store_change_list(const struct change_filter *f, struct change **out, size_t *n, int64_t *next,
+		      struct err *err);
 int store_change_set_effective(int64_t id, int64_t effective_at, struct err *err);
 int store_change_amend(int64_t id, int64_t effective_at, int impact, const char *reason,
 		       const char *actor, struct err *err);

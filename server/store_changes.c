@@ -8,10 +8,11 @@
 
 #define CHANGE_COLUMNS                                                                             \
 	"c.id, c.service, c.key, c.title, c.impact, c.state, " US("c.planned_for") ", " US(        \
-		"c.effective_at") ", c.author, array_to_json(c.links)::text, "                    \
-				  "array_to_json(c.refs)::text, c.boundary::text, c.review, "     \
-				  "c.shipped_while_blocked::text, " US("c.created_at") ", "       \
-										       "c.created_by"
+		"c.effective_at") ", c.author, array_to_json(c.links)::text, "                     \
+				  "array_to_json(c.refs)::text, c.boundary::text, c.review, "      \
+				  "c.shipped_while_blocked::text, " US(                            \
+					  "c.created_at") ", "                                     \
+							  "c.created_by"
 
 /* Parses a JSON array of strings that PostgreSQL produced. */
 static void strlist_from_json_text(struct strlist *l, const char *text)
@@ -73,14 +74,15 @@ int store_change_insert(struct change *c, const char *actor, struct err *err)
 		c->boundary ? c->boundary : "{}",
 		actor,
 	};
-	PGresult *res = store_exec(
-		"INSERT INTO changes (service, key, title, impact, state, planned_for, effective_at,"
-		" author, links, refs, boundary, created_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8,"
-		" ARRAY(SELECT json_array_elements_text($9::json)),"
-		" ARRAY(SELECT json_array_elements_text($10::json)), $11::jsonb, $12)"
-		" RETURNING id",
-		12, params, err);
+	PGresult *res =
+		store_exec("INSERT INTO changes (service, key, title, impact, state, planned_for, "
+			   "effective_at,"
+			   " author, links, refs, boundary, created_by)"
+			   " VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8,"
+			   " ARRAY(SELECT json_array_elements_text($9::json)),"
+			   " ARRAY(SELECT json_array_elements_text($10::json)), $11::jsonb, $12)"
+			   " RETURNING id",
+			   12, params, err);
 	free(links);
 	free(refs);
 	if (!res) {
@@ -118,7 +120,8 @@ int store_change_resolve(const char *ref, int64_t *id, struct err *err)
 		const char *colon = strchr(ref, ':');
 		if (!colon)
 			return err_set(err, ERR_NOT_FOUND,
-				       "no change \"%s\" (name a change as ID or service:key)", ref);
+				       "no change \"%s\" (name a change as ID or service:key)",
+				       ref);
 		char *service = xstrndup(ref, (size_t)(colon - ref));
 		const char *params[2] = {service, colon + 1};
 		res = store_exec("SELECT id FROM changes WHERE service = $1 AND key = $2", 2,
@@ -147,12 +150,13 @@ static int load_amendments(struct change *changes, size_t n, struct err *err)
 	char *ids_text = json_print(ids);
 	cJSON_Delete(ids);
 	const char *params[1] = {ids_text};
-	PGresult *res = store_exec(
-		"SELECT change_id, id, " US("effective_at") ", impact, reason, " US("created_at")
-		", created_by FROM change_amendments"
-		" WHERE change_id IN (SELECT json_array_elements_text($1::json)::bigint)"
-		" ORDER BY change_id, id",
-		1, params, err);
+	PGresult *res =
+		store_exec("SELECT change_id, id, " US("effective_at") ", impact, reason, " US(
+				   "created_at") ", created_by FROM change_amendments"
+						 " WHERE change_id IN (SELECT "
+						 "json_array_elements_text($1::json)::bigint)"
+						 " ORDER BY change_id, id",
+			   1, params, err);
 	free(ids_text);
 	if (!res)
 		return -1;
@@ -196,8 +200,8 @@ int store_change_get(int64_t id, struct change *c, struct err *err)
 	return load_amendments(c, 1, err);
 }
 
-int store_change_list(const struct change_filter *f, struct change **out, size_t *n,
-		      int64_t *next, struct err *err)
+int store_change_list(const struct change_filter *f, struct change **out, size_t *n, int64_t *next,
+		      struct err *err)
 {
 	char since[RTIME_BUFSZ], until[RTIME_BUFSZ], after[24], limit[24];
 	const char *params[9] = {
@@ -260,14 +264,18 @@ int store_change_amend(int64_t id, int64_t effective_at, int impact, const char 
 {
 	char idbuf[24], at[RTIME_BUFSZ];
 	const char *params[5] = {
-		store_i64_param(id, idbuf), store_time_param(effective_at, at),
-		impact >= 0 ? model_name(&impact_names, impact) : NULL, reason, actor,
+		store_i64_param(id, idbuf),
+		store_time_param(effective_at, at),
+		impact >= 0 ? model_name(&impact_names, impact) : NULL,
+		reason,
+		actor,
 	};
-	PGresult *res = store_exec(
-		"INSERT INTO change_amendments (change_id, effective_at, impact, reason, created_by)"
-		" SELECT id, $2::timestamptz, $3, $4, $5 FROM changes"
-		" WHERE id = $1 AND ($2::timestamptz IS NULL OR state = 'effective')",
-		5, params, err);
+	PGresult *res =
+		store_exec("INSERT INTO change_amendments (change_id, effective_at, impact, "
+			   "reason, created_by)"
+			   " SELECT id, $2::timestamptz, $3, $4, $5 FROM changes"
+			   " WHERE id = $1 AND ($2::timestamptz IS NULL OR state = 'effective')",
+			   5, params, err);
 	if (!res)
 		return -1;
 	int inserted = strcmp(PQcmdTuples(res), "1") == 0;

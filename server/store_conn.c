@@ -71,9 +71,15 @@ int store_result_error(PGconn *conn, PGresult *res, struct err *err)
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (!primary)
 		primary = PQerrorMessage(conn);
-	if (err) {
+	if (err)
 		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
-	}
+	char text[256];
+	snprintf(text, sizeof(text), "%s", primary);
+	for (char *p = text; *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+	text[strcspn(text, "\0")] = '\0';
+	primary = text;
 	if (!state || PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0)
 		return err_set(err, ERR_UNAVAILABLE, "database unavailable: %s", primary);

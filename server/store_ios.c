@@ -6,9 +6,9 @@
 #include "store_int.h"
 
 #define IO_COLUMNS                                                                                 \
-	"i.id, i.change_id, c.service, c.key, i.category, i.description, i.status, i.source, "    \
+	"i.id, i.change_id, c.service, c.key, i.category, i.description, i.status, i.source, "     \
 	"i.evidence, i.undo, " US("i.reversible_until") ", i.reversal_cost, " US(                  \
-		"i.recorded_at") ", i.recorded_by, " US("i.retracted_at") ", i.retracted_by, "    \
+		"i.recorded_at") ", i.recorded_by, " US("i.retracted_at") ", i.retracted_by, "     \
 									  "i.retracted_reason"
 
 static void io_from_row(const PGresult *res, int row, struct io *io)

@@ -21,8 +21,8 @@ static int exec_script(PGconn *conn, const char *sql, struct err *err)
 
 static int current_version(int *version, struct err *err)
 {
-	PGresult *res = store_exec("SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
-				   NULL, err);
+	PGresult *res =
+		store_exec("SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, err);
 	if (!res)
 		return -1;
 	*version = (int)store_get_i64(res, 0, 0);
@@ -36,8 +36,8 @@ static int apply_one(PGconn *conn, const struct migration *m, struct err *err)
 	const char *params[2] = {store_i64_param(m->version, v), m->name};
 	if (exec_script(conn, "BEGIN; SELECT pg_advisory_xact_lock(727274)", err) < 0)
 		return -1;
-	PGresult *res = store_exec("SELECT 1 FROM schema_migrations WHERE version = $1", 1,
-				   params, err);
+	PGresult *res =
+		store_exec("SELECT 1 FROM schema_migrations WHERE version = $1", 1, params, err);
 	if (!res)
 		goto fail;
 	int done = PQntuples(res) > 0;
@@ -45,8 +45,8 @@ static int apply_one(PGconn *conn, const struct migration *m, struct err *err)
 	if (!done) {
 		if (exec_script(conn, m->sql, err) < 0)
 			goto fail;
-		res = store_exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-				 2, params, err);
+		res = store_exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+				 params, err);
 		if (!res)
 			goto fail;
 		PQclear(res);
@@ -84,8 +84,8 @@ int store_migrate(int *applied, int *version, struct err *err)
 		if (rc < 0) {
 			char msg[sizeof(err->message)];
 			memcpy(msg, err->message, sizeof(msg));
-			int w = snprintf(err->message, sizeof(err->message), "migration %s failed: ",
-					 store_migrations[i].name);
+			int w = snprintf(err->message, sizeof(err->message),
+					 "migration %s failed: ", store_migrations[i].name);
 			if (w > 0 && (size_t)w < sizeof(err->message))
 				memcpy(err->message + w, msg,
 				       strnlen(msg, sizeof(err->message) - (size_t)w - 1) + 1);
@@ -99,8 +99,8 @@ int store_migrate(int *applied, int *version, struct err *err)
 
 int store_schema_state(int *version, int *is_owner, struct err *err)
 {
-	PGresult *res = store_exec("SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
-				   err);
+	PGresult *res =
+		store_exec("SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL, err);
 	if (!res)
 		return -1;
 	int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;

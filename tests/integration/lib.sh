@@ -15,7 +15,7 @@
 #   it_restart_server [--kill] stop (or kill) and start again on a new port
 #   it_token NAME ROLE         print a new token
 #   it_psql [ARGS]             psql on the test database as ratchet_owner (IT_SUPER_DB: superuser)
-#   it_db_stop / it_db_start   stop (immediate) / start the test cluster
+#   it_db_stop / it_db_start   stop (fast) / start the test cluster
 #   check_eq NAME EXPECTED ACTUAL
 #   check_rc NAME EXPECTED_RC CMD...      sets OUT, ERR, RC
 #   api METHOD PATH [BODY] [CURL ARGS...] sets STATUS, BODY (BODY may be @file)
@@ -38,6 +38,8 @@ IT_BAILED=
 IT_DIR=
 IT_PG=
 RATCHETD_PID=
+IT_SERVER_N=0
+IT_SERVER_RC=
 
 _it_abs() {
 	case "$1" in
@@ -233,7 +235,7 @@ it_db_start() {
 }
 
 it_db_stop() {
-	_it_as_pg "$IT_PGBIN/pg_ctl" -D "$IT_PG/data" -w -t 30 -m immediate stop >/dev/null
+	_it_as_pg "$IT_PGBIN/pg_ctl" -D "$IT_PG/data" -w -t 30 -m fast stop >/dev/null
 }
 
 it_psql() {
@@ -272,7 +274,6 @@ listen_addresses = ''
 unix_socket_directories = '$IT_PG'
 fsync = off
 full_page_writes = off
-synchronous_commit = off
 shared_buffers = 32MB
 max_connections = 100
 EOF
@@ -299,15 +300,32 @@ EOF
 
 it_start_server() {
 	local portfile=$IT_DIR/port addr i
+	IT_SERVER_N=$((IT_SERVER_N + 1))
+	local pidfile=$IT_DIR/ratchetd.$IT_SERVER_N.pid
+	IT_SERVER_RC=$IT_DIR/ratchetd.$IT_SERVER_N.rc
 	rm -f "$portfile"
-	(cd "$IT_ROOT" && exec "$RATCHETD" serve --db "$IT_DB" --listen 127.0.0.1:0 \
-		--port-file "$portfile" "$@") </dev/null >>"$IT_DIR/ratchetd.log" 2>&1 &
-	RATCHETD_PID=$!
+	# A wrapper records ratchetd's pid and exit status. It is disowned, so a bare `wait` in a
+	# test (for its own background jobs) does not wait for the server.
+	(
+		cd "$IT_ROOT" || exit 1
+		"$RATCHETD" serve --db "$IT_DB" --listen 127.0.0.1:0 --port-file "$portfile" "$@" &
+		echo "$!" >"$pidfile"
+		wait "$!"
+		echo "$?" >"$IT_SERVER_RC.tmp"
+		mv "$IT_SERVER_RC.tmp" "$IT_SERVER_RC"
+	) </dev/null >>"$IT_DIR/ratchetd.log" 2>&1 &
+	disown "$!"
+	for ((i = 0; i < 500; i++)); do
+		[ -s "$pidfile" ] && break
+		sleep 0.01
+	done
+	RATCHETD_PID=$(cat "$pidfile" 2>/dev/null)
 	export RATCHETD_PID
+	[ -n "$RATCHETD_PID" ] || return 1
 	for ((i = 0; i < 100; i++)); do
-		if ! kill -0 "$RATCHETD_PID" 2>/dev/null; then
-			wait "$RATCHETD_PID" 2>/dev/null
-			echo "ratchetd exited with status $? before it was ready" >>"$IT_DIR/ratchetd.log"
+		if [ -f "$IT_SERVER_RC" ]; then
+			echo "ratchetd exited with status $(cat "$IT_SERVER_RC") before it was ready" \
+				>>"$IT_DIR/ratchetd.log"
 			RATCHETD_PID=
 			return 1
 		fi
@@ -326,22 +344,28 @@ it_start_server() {
 	return 1
 }
 
-# Returns ratchetd's exit status (SIGKILL after 10 s: 137).
+# _it_server_wait TENTHS: waits up to TENTHS/10 s for the server to exit; 0 when it did.
+_it_server_wait() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		[ -f "$IT_SERVER_RC" ] && return 0
+		sleep 0.1
+	done
+	[ -f "$IT_SERVER_RC" ]
+}
+
+# Returns ratchetd's exit status (killed after 10 s without exiting: 137).
 it_stop_server() {
-	local pid=$RATCHETD_PID i rc=0
+	local pid=$RATCHETD_PID
 	[ -n "$pid" ] || return 0
 	RATCHETD_PID=
 	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! _it_server_wait 100; then
 		echo "ratchetd did not stop within 10 s of SIGTERM; killing it" >>"$IT_DIR/ratchetd.log"
 		kill -KILL "$pid" 2>/dev/null || true
+		_it_server_wait 50 || return 137
 	fi
-	wait "$pid" 2>/dev/null || rc=$?
-	return "$rc"
+	return "$(cat "$IT_SERVER_RC")"
 }
 
 it_kill_server() {
@@ -349,7 +373,7 @@ it_kill_server() {
 	[ -n "$pid" ] || return 0
 	RATCHETD_PID=
 	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	_it_server_wait 50 || true
 	return 0
 }
 

@@ -118,6 +118,45 @@ expect "key of 201 characters" 400 key
 api POST /v1/changes "$(change_body empty-title '.title=""')"
 expect "empty title" 400 title
 
+api POST /v1/changes "$(change_body key-number '.key=123')"
+expect "key as a number" 400 key
+
+api POST /v1/changes "$(change_body links-mixed '.links=["https://a.example",1]')"
+expect "links with a number among strings" 400 links
+
+api POST /v1/changes "$(change_body svc-64 ".service=\"$(printf 's%.0s' $(seq 64))\"")"
+expect "service of 64 characters" 400 service
+
+api POST /v1/changes "$(change_body svc-63 ".service=\"$(printf 's%.0s' $(seq 63))\"")"
+check_status "service of 63 characters is accepted" 201
+
+api POST /v1/changes "$(change_body "$(printf 'k%.0s' $(seq 200))")"
+check_status "key of 200 characters is accepted" 201
+
+api POST /v1/changes "$(change_body tab-key '.key="tab\tkey"')"
+expect "key with a tab" 400 key
+
+api POST /v1/changes "$(change_body offset-24 '.effective_at="2026-06-01T10:00:00+24:00"')"
+expect "effective_at with offset +24:00" 400 effective_at
+
+api POST /v1/changes "$(change_body month-13 '.effective_at="2026-13-01T10:00:00Z"')"
+expect "effective_at in month 13" 400 effective_at
+
+api POST /v1/changes "$(change_body naive-planned '.planned_for="2027-06-01T10:00:00"')"
+expect "naive planned_for" 400 planned_for
+
+api POST /v1/changes "$(change_body planned-with-effective '.state="planned" | .effective_at="2026-01-01T00:00:00Z"')"
+check_status "state planned with an effective_at" 400
+check_code "state planned with an effective_at" invalid_input
+
+api POST /v1/changes '{"key":"surrogate","title":"\ud800","service":"pretrain","impact":"low"}'
+check_status "title with a lone UTF-16 surrogate" 400
+check_code "title with a lone UTF-16 surrogate" invalid_input
+
+api POST /v1/changes '{"key":"nul","title":"a\u0000b","service":"pretrain","impact":"low"}'
+check_status "title with an escaped NUL" 400
+check_code "title with an escaped NUL" invalid_input
+
 # --- malformed bodies -------------------------------------------------------------------------
 api POST /v1/changes '{"key":"a" "title":"b"}'
 check_status "malformed JSON" 400
@@ -201,6 +240,17 @@ api POST /v1/changes/pretrain:eff-twice/review '{"review":"no_io"}'
 check_status "review no_io twice" 409
 check_code "review no_io twice" conflict
 
+api POST /v1/changes/pretrain:eff-twice/review '{"review":"has_io"}'
+expect "review has_io by hand" 400 review
+
+api POST /v1/changes/pretrain:nosuch/effective '{}'
+check_status "effective on an unknown change" 404
+check_code "effective on an unknown change" not_found
+
+api POST /v1/changes/pretrain:nosuch/amend '{"impact":"low","reason":"r"}'
+check_status "amend an unknown change" 404
+check_code "amend an unknown change" not_found
+
 # --- IOs --------------------------------------------------------------------------------------
 api POST /v1/changes/pretrain:nosuch/ios '{"category":"data","description":"d"}'
 check_status "io on an unknown change" 404
@@ -242,6 +292,12 @@ expect "retract without reason" 400 reason
 
 api POST /v1/ios/"$IO_ID"/retract '{"reason":""}'
 expect "retract with an empty reason" 400 reason
+
+api POST /v1/ios/"$IO_ID"/retract '{"reason":5}'
+expect "retract with a numeric reason" 400 reason
+
+api POST /v1/ios/"$IO_ID"/confirm '{"x":1}'
+expect "confirm with an unknown field" 400 x
 
 api POST /v1/ios/"$IO_ID"/retract '{"reason":"filed by mistake"}'
 check_status "setup: retract" 200
@@ -300,6 +356,15 @@ expect "limit=5000" 400 limit
 api GET '/v1/changes?limit=abc'
 expect "limit=abc" 400 limit
 
+api GET '/v1/changes?limit=-1'
+expect "limit=-1" 400 limit
+
+api GET '/v1/changes?limit=1.5'
+expect "limit=1.5" 400 limit
+
+api GET '/v1/changes?limit=1000'
+check_status "limit=1000 is accepted" 200
+
 api GET '/v1/changes?since=yesterday'
 expect "since not RFC 3339" 400 since
 
@@ -343,6 +408,29 @@ raw POST /v1/changes "${AUTH[@]}" -H "Idempotency-Key: $(printf 'i%.0s' $(seq 20
 	--data-binary "$(change_body idem-long)"
 check_status "Idempotency-Key of 201 characters" 400
 check_code "Idempotency-Key of 201 characters" invalid_input
+
+# The key is scoped to (token, method, path): the same key on another path or by another token
+# is a different request.
+api POST /v1/changes/pretrain:base-1/ios '{"category":"data","description":"same key, other path"}' \
+	-H "Idempotency-Key: idem-key-1"
+check_status "same Idempotency-Key on another path is a new request" 201
+check_jq "same Idempotency-Key on another path: an IO was created" .category data
+ENGINEER=$(it_token eng engineer)
+api POST /v1/changes "$(change_body idem-2)" -H "Idempotency-Key: idem-key-1" \
+	-H "Authorization: Bearer $ENGINEER"
+check_status "same Idempotency-Key by another token is a new request" 201
+check_jq "same Idempotency-Key by another token: created by that token" .created_by eng
+
+# --- any valid token may write until roles are enforced (the route x role matrix test covers
+# roles once they are) ------------------------------------------------------------------------
+AUDITOR=$(it_token aud auditor)
+api GET /v1/changes "" -H "Authorization: Bearer $AUDITOR"
+check_status "an auditor token may list changes" 200
+
+# A very long path is refused without harm.
+api GET "/v1/changes/$(printf 'a%.0s' $(seq 10000))"
+check_eq "a 10000-character path is answered with 404 or 414" yes \
+	"$([ "$STATUS" = 404 ] || [ "$STATUS" = 414 ] && echo yes || echo no)"
 
 # --- still alive ------------------------------------------------------------------------------
 raw GET /healthz

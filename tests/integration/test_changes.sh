@@ -7,7 +7,7 @@ set -u
 
 it_setup
 
-TS_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
+TS_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}Z$'
 
 # ok NAME ARGS...: `ratchet ARGS -o json` exits 0; its JSON is in $OUT.
 ok() {
@@ -132,6 +132,15 @@ check_rc "change new: duplicate (service, key) exits 1" 1 "$RATCHET" change new 
 	--service checkout --key cart-v2 --impact low --title "again"
 check_eq "change new: duplicate: stderr starts with 'ratchet: '" "ratchet: " \
 	"$(printf '%s' "$ERR" | head -c 9)"
+
+# API errors: `ratchet: message`, then each detail as `  field: message`.
+check_rc "change new with an empty title exits 1 (400)" 1 "$RATCHET" change new \
+	--service checkout --key empty-title --impact low --title ""
+check_eq "400 on stderr: first line starts with 'ratchet: '" "ratchet: " \
+	"$(printf '%s\n' "$ERR" | head -n 1 | head -c 9)"
+check_eq "400 on stderr: a detail line '  title: ...'" yes \
+	"$(yes_no grep -q '^  title: ' <<<"$ERR")"
+
 
 check_rc "change new without --service is a usage error" 2 "$RATCHET" change new \
 	--key k --impact low --title t
@@ -343,6 +352,10 @@ pages "change ls --state effective paged by 2" "[$C1,$C2,$C3]" 2 change ls --sta
 ok "change ls --all --limit 1" change ls --all --limit 1
 check_eq "change ls --all --limit 1: ids" "[$C1,$C2,$C3,$C4,$ODD1,$ODD2]" "$(all_ids "$OUT")"
 check_rc "change ls as a table" 0 "$RATCHET" change ls
+ok "change ls -o json" change ls --limit 3
+api GET "/v1/changes?limit=3"
+check_eq "change ls -o json prints the API's list unchanged" "$(jq -S . <<<"$BODY")" \
+	"$(jq -S . <<<"$OUT")"
 
 # -o csv: the header names the record's fields; rows parse back to the same values.
 check_rc "change ls -o csv" 0 "$RATCHET" change ls --service checkout -o csv
@@ -354,6 +367,20 @@ print(json.dumps(list(csv.DictReader(sys.stdin))))' 2>/dev/null || echo '[]')
 check_jq "change ls -o csv: two rows" 'length' 2 "$CSV_JSON"
 check_jq "change ls -o csv: quoted title survives" '.[1].title' 'Cart "quick" fix, part 1' "$CSV_JSON"
 check_jq "change ls -o csv: ids" '[.[].id] | join(",")' "$C2,$C3" "$CSV_JSON"
+
+# --idempotency-key: the same key and command repeat the first answer; another body is refused.
+ok "change new --idempotency-key" --idempotency-key cli-key-1 change new --service checkout \
+	--key idem-cli --impact low --title "idempotent from the CLI"
+IDEM_FIRST=$OUT
+ok "change new --idempotency-key again" --idempotency-key cli-key-1 change new \
+	--service checkout --key idem-cli --impact low --title "idempotent from the CLI"
+check_eq "change new --idempotency-key again: the same change" "$(jq -S . <<<"$IDEM_FIRST")" \
+	"$(jq -S . <<<"$OUT")"
+check_rc "the same --idempotency-key with another body exits 1 (422)" 1 "$RATCHET" \
+	--idempotency-key cli-key-1 change new --service checkout --key idem-cli-2 --impact low \
+	--title "another body"
+list_ids "change ls --service checkout --state planned: one idempotent change" \
+	"[$(jq -r .id <<<"$IDEM_FIRST")]" change ls --service checkout --state planned
 
 # --- amend ------------------------------------------------------------------------------------
 check_rc "change amend without --reason is a usage error" 2 "$RATCHET" change amend "$C2" \
@@ -486,6 +513,31 @@ check_eq "ratchet io ls -o json > /dev/full exits 1" 1 "$?"
 check_rc "unknown noun is a usage error" 2 "$RATCHET" frobnicate
 check_rc "unknown option is a usage error" 2 "$RATCHET" change ls --frobnicate
 check_rc "bad -o is a usage error" 2 "$RATCHET" change ls -o yaml
+
+# Usage errors are caught before anything is sent.
+check_rc "--boundary without k=v is a usage error" 2 "$RATCHET" change new --service s \
+	--key b1 --impact low --title t --boundary novalue
+check_rc "--boundary-json that is not an object is a usage error" 2 "$RATCHET" change new \
+	--service s --key b2 --impact low --title t --boundary-json '[1]'
+check_rc "--effective with --effective-at is a usage error" 2 "$RATCHET" change new --service s \
+	--key b3 --impact low --title t --effective --effective-at 2026-01-01T00:00:00Z
+check_rc "change ls --limit 0 is a usage error" 2 "$RATCHET" change ls --limit 0
+check_rc "--timeout abc is a usage error" 2 "$RATCHET" --timeout abc change ls
+check_rc "change show with two REFs is a usage error" 2 "$RATCHET" change show 1 2
+check_rc "io confirm without ID is a usage error" 2 "$RATCHET" io confirm
+
+# Resolution: --url wins over RATCHET_URL; RATCHET_URL wins over the config file.
+check_rc "--url wins over RATCHET_URL" 0 env RATCHET_URL=http://127.0.0.1:9 "$RATCHET" \
+	--url "$RATCHET_URL" change show "$C1"
+printf 'url=http://127.0.0.1:9\ntoken=%s\n' "$RATCHET_TOKEN" >"$EMPTY_CFG/ratchet-config"
+mkdir -p "$EMPTY_CFG/ratchet"
+mv "$EMPTY_CFG/ratchet-config" "$EMPTY_CFG/ratchet/config"
+chmod 600 "$EMPTY_CFG/ratchet/config"
+check_rc "RATCHET_URL wins over the config file's url" 0 env -u RATCHET_TOKEN \
+	XDG_CONFIG_HOME="$EMPTY_CFG" "$RATCHET" change show "$C1"
+check_rc "the config file's url is used without flag or env (unreachable here: 3)" 3 \
+	env -u RATCHET_TOKEN -u RATCHET_URL XDG_CONFIG_HOME="$EMPTY_CFG" "$RATCHET" --retries 0 \
+	change show "$C1"
 
 # --- journey 1: an engineer about to switch a training data mixture ----------------------------
 J1_CFG=$IT_DIR/j1-config

@@ -9,7 +9,7 @@ set -u
 it_setup
 
 N=300          # writes in all
-WORKERS=4      # parallel clients
+WORKERS=8      # parallel clients
 KILL_AFTER=100 # SIGKILL ratchetd once this many writes were acknowledged
 D=$IT_DIR/durability
 mkdir -p "$D"
@@ -73,6 +73,8 @@ check_eq "the SIGKILL landed mid-stream (some writes unacknowledged)" yes \
 
 # Restart on a fresh port.
 it_kill_server
+N_COMMITTED=$(it_psql -At -c "select count(*) from changes where service = 'durable'" 2>&1)
+echo "# $N_COMMITTED writes committed when ratchetd died (acknowledged or not)"
 it_start_server
 check_eq "ratchetd restarts after SIGKILL" 0 "$?"
 api GET /healthz
@@ -124,6 +126,89 @@ DB_PAIRS=$(it_psql -At -F ' ' -c "select key, id from changes where service = 'd
 check_eq "every acknowledged write is in the database with the id it was acknowledged with" \
 	"$(sort <<<"$acked_pairs" | grep .)" \
 	"$(grep -Fx -f <(printf '%s' "$acked_pairs" | grep .) <<<"$DB_PAIRS" | sort)"
+
+# Lost acknowledgements without a crash: the client sends a write and hangs up before the
+# answer; the retry with the same key must return 201 and leave exactly one row.
+LOST=20
+PORT=${RATCHET_URL##*:}
+for ((i = 1; i <= LOST; i++)); do
+	body=$(printf '{"key":"lost-%02d","title":"lost ack %d","service":"lost","impact":"low"}' "$i" "$i")
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 0
+		printf 'POST /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: lost-%d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+			"$RATCHET_TOKEN" "$i" "${#body}" "$body" >&3
+		exec 3>&-
+	) 2>/dev/null
+done
+sleep 0.5
+echo "# $(it_psql -At -c "select count(*) from changes where service = 'lost'" 2>&1) of $LOST hung-up writes were committed before their retry"
+lost_bad=""
+for ((i = 1; i <= LOST; i++)); do
+	body=$(printf '{"key":"lost-%02d","title":"lost ack %d","service":"lost","impact":"low"}' "$i" "$i")
+	api POST /v1/changes "$body" -H "Idempotency-Key: lost-$i"
+	# shellcheck disable=SC2153 # STATUS is set by api
+	[ "$STATUS" = 201 ] || lost_bad="$lost_bad $i:$STATUS"
+done
+check_eq "retries after a lost acknowledgement are answered with 201" "" "${lost_bad# }"
+check_eq "psql: each lost-acknowledgement write exactly once" \
+	"$(for ((i = 1; i <= LOST; i++)); do printf 'lost-%02d|1\n' "$i"; done)" \
+	"$(it_psql -At -c "select key, count(*) from changes where service = 'lost' group by key order by key" 2>&1)"
+check_eq "ratchetd survived the clients that hung up" yes \
+	"$(kill -0 "$RATCHETD_PID" 2>/dev/null && echo yes || echo no)"
+
+# Concurrent duplicates: ten clients send the same write with the same Idempotency-Key at
+# once; all get the same 201 answer and exactly one row exists.
+for round in 1 2 3; do
+	RACE_PIDS=()
+	for ((c = 1; c <= 10; c++)); do
+		curl -sS -g --max-time 10 -o "$D/race.$round.$c" -w '%{http_code}\n' -X POST \
+			-H "Authorization: Bearer $RATCHET_TOKEN" -H 'Content-Type: application/json' \
+			-H "Idempotency-Key: race-$round" \
+			--data-binary "{\"key\":\"race-$round\",\"title\":\"t\",\"service\":\"race\",\"impact\":\"low\"}" \
+			"$RATCHET_URL/v1/changes" >"$D/race-status.$round.$c" 2>/dev/null &
+		RACE_PIDS+=($!)
+	done
+	for pid in "${RACE_PIDS[@]}"; do
+		wait "$pid"
+	done
+	check_eq "race $round: all ten concurrent duplicates answered 201" 10 \
+		"$(cat "$D"/race-status."$round".* | grep -cx 201)"
+	check_eq "race $round: all ten answers are the same body" 1 \
+		"$(cat "$D"/race."$round".* /dev/null | jq -c . 2>/dev/null | sort -u | grep -c .)"
+done
+check_eq "psql: each raced write exactly once" "race-1|1 race-2|1 race-3|1" \
+	"$(it_psql -At -c "select key, count(*) from changes where service = 'race' group by key order by key" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+
+# A database outage: ratchetd answers 503 (not 500, not a crash) while PostgreSQL is down, and
+# the CLI's retries (same Idempotency-Key) carry a write across the restart exactly once.
+# CHECKPOINT first: the test cluster runs with synchronous_commit=off and it_db_stop is an
+# immediate shutdown, which would otherwise lose the last few hundred milliseconds of commits.
+"$IT_PGBIN/psql" -X -q -d "$IT_SUPER_DB" -c CHECKPOINT >/dev/null 2>&1
+it_db_stop
+api GET /readyz
+check_status "readyz while the database is down" 503
+check_jq "readyz while the database is down: code" .error.code unavailable
+api GET /v1/changes
+check_status "a list while the database is down" 503
+check_jq "a list while the database is down: code" .error.code unavailable
+api POST /v1/changes '{"key":"outage-0","title":"t","service":"outage","impact":"low"}'
+check_status "a write while the database is down" 503
+check_rc "CLI without retries while the database is down exits 1" 1 "$RATCHET" --retries 0 \
+	change ls
+(
+	sleep 1
+	it_db_start
+) &
+STARTER=$!
+check_rc "CLI write retried across a database restart" 0 "$RATCHET" --retries 8 \
+	--retry-delay 200 change new --service outage --key outage-1 --impact low --title t -o json
+wait "$STARTER"
+api GET /readyz
+check_status "readyz after the database is back" 200
+check_eq "psql: the write retried across the outage exists exactly once" "outage-1|1" \
+	"$(it_psql -At -c "select key, count(*) from changes where service = 'outage' group by key" 2>&1)"
+check_eq "ratchetd survived the database outage" yes \
+	"$(kill -0 "$RATCHETD_PID" 2>/dev/null && echo yes || echo no)"
 
 # The API agrees: listing all of them, with paging, shows each exactly once.
 check_rc "change ls --service durable --all" 0 "$RATCHET" change ls --service durable --all \

@@ -108,12 +108,30 @@ for route in "${ROUTES[@]}"; do
 	check_eq "README API section lists \"$route\"" yes "$found"
 done
 
-# Settings of DESIGN.md's configuration table that the foundation implements.
-for setting in RATCHET_DB RATCHET_LISTEN RATCHET_PORT_FILE RATCHET_THREADS RATCHET_MAX_BODY \
-	RATCHET_MAX_SKEW RATCHET_URL RATCHET_TOKEN; do
+# Settings of DESIGN.md's configuration table that the foundation implements, with the CLI's
+# settings from the contract: each appears in a row of the README's configuration table, beside
+# its flag.
+CONFIG_TABLE=$( [ -f "$README" ] && awk '
+	/^#+[ \t]/ { inside = ($0 ~ /[Cc]onfiguration/) }
+	inside && /^\|/ { print }
+' "$README")
+check_eq "README has a configuration table" yes "$([ -n "$CONFIG_TABLE" ] && echo yes || echo no)"
+for pair in RATCHET_DB:--db RATCHET_LISTEN:--listen RATCHET_PORT_FILE:--port-file \
+	RATCHET_THREADS:--threads RATCHET_MAX_BODY:--max-body RATCHET_MAX_SKEW:--max-skew \
+	RATCHET_URL:--url RATCHET_TOKEN:--token RATCHET_DB_OWNER: RATCHET_RETRIES:--retries \
+	RATCHET_RETRY_DELAY_MS:--retry-delay RATCHET_TIMEOUT:--timeout; do
+	setting=${pair%%:*}
+	flag=${pair#*:}
 	found=no
 	if [ -f "$README" ] && grep -qw -- "$setting" "$README"; then found=yes; fi
 	check_eq "README documents $setting" yes "$found"
+	row=$(printf '%s\n' "$CONFIG_TABLE" | grep -w -- "$setting" | head -n 1)
+	check_eq "README configuration table has a row for $setting" yes \
+		"$([ -n "$row" ] && echo yes || echo no)"
+	if [ -n "$flag" ]; then
+		check_eq "README configuration table gives $setting's flag $flag" yes \
+			"$(printf '%s' "$row" | grep -qF -- "\`$flag\`" && echo yes || echo no)"
+	fi
 done
 
 it_finish

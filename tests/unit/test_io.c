@@ -400,6 +400,7 @@ static void test_retraction_requires_a_non_empty_reason(void **state)
 		{"{}", "is required"},
 		{"{\"reason\":null}", "is required"},
 		{"{\"reason\":\"\"}", "must not be empty"},
+		{"{\"reason\":\"  \\t \"}", "must not be empty"},
 		{"{\"reason\":[\"x\"]}", "must be a string"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
