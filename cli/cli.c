@@ -220,6 +220,19 @@ static int check_url_token(const char *url, const char *token)
 	return 0;
 }
 
+/* The CA file must be readable now: otherwise libcurl's complaint would come
+ * only for https URLs, and would read like an unreachable server. */
+static int check_cacert(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "ratchet: cannot read CA file \"%s\": %s\n", path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	fclose(f);
+	return 0;
+}
+
 /* Fills opts; its strings point into cli, the environment or cfg. */
 static int resolve_settings(struct cli *cli, struct client_opts *opts, struct config *cfg)
 {
@@ -234,8 +247,11 @@ static int resolve_settings(struct cli *cli, struct client_opts *opts, struct co
 	}
 	opts->url = opts->url ? opts->url : CLI_DEFAULT_URL;
 	opts->idempotency_key = cli->idempotency_key;
+	opts->cacert = cli->cacert ? cli->cacert : env_value("RATCHET_CACERT");
 	cli->has_token = opts->token != NULL;
 	int rc = check_url_token(opts->url, opts->token);
+	if (!rc && opts->cacert)
+		rc = check_cacert(opts->cacert);
 	if (!rc)
 		rc = env_long("RATCHET_RETRIES", cli->retries, CLI_DEFAULT_RETRIES, 0,
 			      CLI_MAX_RETRIES, &opts->retries);

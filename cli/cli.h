@@ -36,6 +36,7 @@ struct cli {
 	const char *url;
 	const char *token;
 	const char *idempotency_key;
+	const char *cacert; /* a PEM CA bundle for https */
 	long retries;
 	long retry_delay_ms;
 	long timeout_s;
@@ -84,8 +85,9 @@ int cli_check_id(const char *cmd, const char *id);
 int cli_dispatch(struct cli *cli, const char *noun, const char *summary,
 		 const struct cli_verb *verbs, size_t n_verbs, int argc, char **argv);
 
-/* Resolves url, token and retry settings (flag, environment, config file,
- * default) and creates the client once. Returns 0 or an exit code (printed). */
+/* Resolves url, token, CA file and retry settings (flag, environment, config
+ * file, default) and creates the client once. Returns 0 or an exit code
+ * (printed). */
 int cli_connect(struct cli *cli);
 /* Prints err ("ratchet: message" and one line per detail) and returns the
  * exit code: CLI_EXIT_UNREACHABLE for transport failures, else CLI_EXIT_FAIL. */
@@ -113,9 +115,11 @@ void cli_print_one(const struct cli *cli, const struct client_resp *resp,
 const char *cli_or_dash(const char *s);
 
 /* The nouns and commands. */
+int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_change(struct cli *cli, int argc, char **argv);
 int cmd_io(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 
 /* The IO table's columns, shared by `io ls` and `change show`. */

@@ -98,7 +98,10 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *line)
 	return next;
 }
 
-static struct curl_slist *build_headers(const char *token, const char *idempotency_key)
+/* The headers of one kind of request: GET (no key), DELETE (a key, no body)
+ * or POST (a key and a JSON body). */
+static struct curl_slist *build_headers(const char *token, const char *idempotency_key,
+					bool json_body)
 {
 	struct curl_slist *list = add_header(NULL, "Accept: application/json");
 	if (token) {
@@ -108,11 +111,13 @@ static struct curl_slist *build_headers(const char *token, const char *idempoten
 	}
 	if (idempotency_key) {
 		char *line = xasprintf("Idempotency-Key: %s", idempotency_key);
-		list = add_header(list, "Content-Type: application/json");
 		list = add_header(list, line);
+		free(line);
+	}
+	if (json_body) {
+		list = add_header(list, "Content-Type: application/json");
 		/* no "Expect: 100-continue" round trip for small JSON bodies */
 		list = add_header(list, "Expect:");
-		free(line);
 	}
 	return list;
 }
@@ -131,6 +136,13 @@ static CURLcode set_common_options(struct client *c)
 		rc = curl_easy_setopt(h, CURLOPT_USERAGENT, "ratchet/" RATCHET_VERSION);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	/* libcurl's defaults, set anyway: nothing here may turn verification off */
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (rc == CURLE_OK && c->cacert)
+		rc = curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -148,8 +160,9 @@ static int client_setup(struct client *c, const struct client_opts *opts, struct
 			 opts->idempotency_key);
 	else if (make_idempotency_key(c->idempotency_key, sizeof(c->idempotency_key), err) < 0)
 		return -1;
-	c->get_hdrs = build_headers(opts->token, NULL);
-	c->post_hdrs = build_headers(opts->token, c->idempotency_key);
+	c->get_hdrs = build_headers(opts->token, NULL, false);
+	c->post_hdrs = build_headers(opts->token, c->idempotency_key, true);
+	c->delete_hdrs = build_headers(opts->token, c->idempotency_key, false);
 	CURLcode rc = set_common_options(c);
 	if (rc != CURLE_OK)
 		return err_set(err, ERR_INTERNAL, "could not configure libcurl: %s",
@@ -172,6 +185,7 @@ struct client *client_new(const struct client_opts *opts, struct err *err)
 	c->retries = opts->retries;
 	c->retry_delay_ms = opts->retry_delay_ms;
 	c->timeout_s = opts->timeout_s;
+	c->cacert = opts->cacert ? xstrdup(opts->cacert) : NULL;
 	if (client_setup(c, opts, err) < 0) {
 		client_free(c);
 		return NULL;
@@ -185,9 +199,11 @@ void client_free(struct client *c)
 		return;
 	curl_slist_free_all(c->get_hdrs);
 	curl_slist_free_all(c->post_hdrs);
+	curl_slist_free_all(c->delete_hdrs);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c->base_url);
+	free(c->cacert);
 	free(c);
 	curl_global_cleanup();
 }
@@ -230,7 +246,26 @@ static bool is_connection_error(CURLcode rc)
 	}
 }
 
-static CURLcode perform_once(struct client *c, const char *url, const char *json,
+/* Sets the method, headers and body of the next transfer on the reused handle:
+ * a POST with json, else a GET or (is_delete) a DELETE without a body. */
+static CURLcode set_method(struct client *c, const char *json, bool is_delete)
+{
+	CURL *h = c->curl;
+	struct curl_slist *hdrs = json ? c->post_hdrs : is_delete ? c->delete_hdrs : c->get_hdrs;
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (rc == CURLE_OK && json)
+		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+	if (rc == CURLE_OK && json)
+		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+	if (rc == CURLE_OK && !json)
+		rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	/* the handle is reused: a NULL custom method puts GET and POST back */
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, is_delete ? "DELETE" : NULL);
+	return rc;
+}
+
+static CURLcode perform_once(struct client *c, const char *url, const char *json, bool is_delete,
 			     struct client_resp *resp, struct sink *sink)
 {
 	CURL *h = c->curl;
@@ -242,13 +277,7 @@ static CURLcode perform_once(struct client *c, const char *url, const char *json
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, json ? c->post_hdrs : c->get_hdrs);
-	if (rc == CURLE_OK && json)
-		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-	if (rc == CURLE_OK && json)
-		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	if (rc == CURLE_OK && !json)
-		rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		rc = set_method(c, json, is_delete);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(h);
 	if (rc == CURLE_OK)
@@ -343,8 +372,10 @@ static int finish(struct client *c, const char *method, const char *path, CURLco
 			       path, CLIENT_MAX_RESPONSE / (1024u * 1024u));
 	if (rc != CURLE_OK) {
 		c->unreachable = true;
-		return err_set(err, ERR_UNAVAILABLE, "cannot reach %s: %s", c->base_url,
-			       c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		bool untrusted = rc == CURLE_PEER_FAILED_VERIFICATION && !c->cacert;
+		return err_set(err, ERR_UNAVAILABLE, "cannot reach %s: %s%s", c->base_url,
+			       c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc),
+			       untrusted ? " (a private CA? see --cacert)" : "");
 	}
 	if (resp->status < 200 || resp->status > 299)
 		return api_error(method, path, resp, err);
@@ -355,6 +386,7 @@ int client_request(struct client *c, const char *method, const char *path, const
 		   struct client_resp *resp, struct err *err)
 {
 	bool post = strcmp(method, "POST") == 0;
+	bool is_delete = strcmp(method, "DELETE") == 0;
 	char *url = xasprintf("%s%s", c->base_url, path);
 	char *printed = post && body ? cJSON_PrintUnformatted(body) : NULL;
 	if (post && body && !printed)
@@ -365,7 +397,7 @@ int client_request(struct client *c, const char *method, const char *path, const
 	CURLcode rc;
 	long delay = c->retry_delay_ms;
 	for (long attempt = 0;; attempt++) {
-		rc = perform_once(c, url, json, resp, &sink);
+		rc = perform_once(c, url, json, is_delete, resp, &sink);
 		bool again = rc == CURLE_OK ? resp->status == 503 : is_connection_error(rc);
 		if (!again || sink.too_large || attempt >= c->retries)
 			break;

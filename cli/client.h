@@ -25,13 +25,16 @@ struct client_opts {
 	long retries;		     /* retries after the first attempt */
 	long retry_delay_ms;	     /* first backoff; doubles each retry */
 	long timeout_s;		     /* per attempt */
+	const char *cacert;	     /* NULL: the system's CA store; else a PEM file */
 };
 
 struct client {
 	CURL *curl;
 	struct curl_slist *get_hdrs;
 	struct curl_slist *post_hdrs;
+	struct curl_slist *delete_hdrs;
 	char *base_url; /* without a trailing '/' */
+	char *cacert;	/* NULL: the system's CA store */
 	long retries;
 	long retry_delay_ms;
 	long timeout_s;
@@ -47,7 +50,8 @@ struct client_resp {
 	cJSON *json; /* owned; NULL unless the request succeeded */
 };
 
-/* Creates the client (and libcurl's global state). Fails when no random
+/* Creates the client (and libcurl's global state). https certificates are
+ * always verified (against opts->cacert when given). Fails when no random
  * idempotency key can be made or libcurl cannot start. Free with client_free. */
 struct client *client_new(const struct client_opts *opts, struct err *err);
 /* Frees the client and libcurl's global state; accepts NULL. */
@@ -56,9 +60,10 @@ void client_free(struct client *c);
 void client_resp_init(struct client_resp *r);
 void client_resp_release(struct client_resp *r);
 
-/* Sends one request, method "GET" or "POST", to base URL + path (path starts
- * with '/', already encoded). body is sent as JSON on POST ("{}" when NULL)
- * with the client's Idempotency-Key; GET sends none. Returns 0 on a
+/* Sends one request, method "GET", "POST" or "DELETE", to base URL + path
+ * (path starts with '/', already encoded). body is sent as JSON on POST ("{}"
+ * when NULL); POST and DELETE carry the client's Idempotency-Key, GET none;
+ * DELETE sends no body. Returns 0 on a
  * 2xx with resp->json an object or array. Returns -1 otherwise with err set:
  * for an API error its code, message and details; for a transport failure
  * ERR_UNAVAILABLE "cannot reach URL: ..." and c->unreachable set. */

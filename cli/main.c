@@ -18,6 +18,8 @@ static int cmd_help(struct cli *cli, int argc, char **argv);
 static const struct command commands[] = {
 	{"change", cmd_change, "file, show, list, amend and review changes"},
 	{"io", cmd_io, "record, list, confirm and retract irreversible operations (IOs)"},
+	{"token", cmd_token, "create, list and revoke API tokens (admin)"},
+	{"audit", cmd_audit, "verify, checkpoint and list the hash-chained audit log"},
 	{"login", cmd_login, "check a server URL and token and save them in the config file"},
 	{"version", cmd_version, "print the client's and the server's versions"},
 	{"help", cmd_help, "show help for ratchet or one of its commands"},
@@ -42,7 +44,10 @@ static void print_usage(FILE *out)
 	      "                        (default 200, env RATCHET_RETRY_DELAY_MS)\n"
 	      "  --timeout SECONDS     per request (default 30, env RATCHET_TIMEOUT)\n"
 	      "  --idempotency-key K   key sent with writes (default: a fresh random key per\n"
-	      "                        command, reused by its retries)\n\n"
+	      "                        command, reused by its retries)\n"
+	      "  --cacert FILE         trust this PEM CA bundle for https URLs (default: env\n"
+	      "                        RATCHET_CACERT, else the system's); certificates are\n"
+	      "                        always verified\n\n"
 	      "config file: $XDG_CONFIG_HOME/ratchet/config or ~/.config/ratchet/config\n"
 	      "(lines url=... and token=..., mode 0600; written by 'ratchet login')\n\n"
 	      "exit codes: 0 ok, 1 failed or refused by the server, 2 usage error,\n"
@@ -59,6 +64,7 @@ enum global_id {
 	GLOBAL_RETRY_DELAY,
 	GLOBAL_TIMEOUT,
 	GLOBAL_IDEMPOTENCY_KEY,
+	GLOBAL_CACERT,
 };
 
 static const struct global_option {
@@ -69,6 +75,7 @@ static const struct global_option {
 	{"--output", GLOBAL_OUTPUT},   {"-o", GLOBAL_OUTPUT},
 	{"--retries", GLOBAL_RETRIES}, {"--retry-delay", GLOBAL_RETRY_DELAY},
 	{"--timeout", GLOBAL_TIMEOUT}, {"--idempotency-key", GLOBAL_IDEMPOTENCY_KEY},
+	{"--cacert", GLOBAL_CACERT},
 };
 
 static int set_output(struct cli *cli, const char *name, const char *value)
@@ -104,6 +111,11 @@ static int set_global(struct cli *cli, enum global_id id, const char *name, cons
 					 "characters",
 					 name, CLIENT_IDEMPOTENCY_KEY_MAX);
 		cli->idempotency_key = value;
+		return 0;
+	case GLOBAL_CACERT:
+		if (!*value)
+			return cli_usage(NULL, "empty value for %s", name);
+		cli->cacert = value;
 		return 0;
 	}
 	return 0;

@@ -60,6 +60,7 @@ static const struct {
 	{ERR_METHOD, "method_not_allowed", 405},
 	{ERR_CONFLICT, "conflict", 409},
 	{ERR_TOO_LARGE, "too_large", 413},
+	{ERR_HEADERS_TOO_LARGE, "headers_too_large", 431},
 	{ERR_IDEMPOTENCY, "idempotency_mismatch", 422},
 	{ERR_UNAVAILABLE, "unavailable", 503},
 	{ERR_INTERNAL, "internal", 500},

@@ -5,16 +5,17 @@
 
 enum err_code {
 	ERR_NONE = 0,
-	ERR_INVALID,	  /* 400 invalid_input */
-	ERR_UNAUTHORIZED, /* 401 unauthorized */
-	ERR_FORBIDDEN,	  /* 403 forbidden */
-	ERR_NOT_FOUND,	  /* 404 not_found */
-	ERR_METHOD,	  /* 405 method_not_allowed */
-	ERR_CONFLICT,	  /* 409 conflict */
-	ERR_TOO_LARGE,	  /* 413 too_large */
-	ERR_IDEMPOTENCY,  /* 422 idempotency_mismatch */
-	ERR_UNAVAILABLE,  /* 503 unavailable */
-	ERR_INTERNAL,	  /* 500 internal: always a bug */
+	ERR_INVALID,	       /* 400 invalid_input */
+	ERR_UNAUTHORIZED,      /* 401 unauthorized */
+	ERR_FORBIDDEN,	       /* 403 forbidden */
+	ERR_NOT_FOUND,	       /* 404 not_found */
+	ERR_METHOD,	       /* 405 method_not_allowed */
+	ERR_CONFLICT,	       /* 409 conflict */
+	ERR_TOO_LARGE,	       /* 413 too_large */
+	ERR_HEADERS_TOO_LARGE, /* 431 headers_too_large */
+	ERR_IDEMPOTENCY,       /* 422 idempotency_mismatch */
+	ERR_UNAVAILABLE,       /* 503 unavailable */
+	ERR_INTERNAL,	       /* 500 internal: always a bug */
 };
 
 #define ERR_MAX_DETAILS 64

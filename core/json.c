@@ -1,5 +1,8 @@
 /* Strict JSON parsing over cJSON and typed field readers with per-field errors. */
 #include "common.h"
+
+#include <math.h>
+
 #include "err.h"
 #include "json.h"
 #include "model.h"
@@ -73,6 +76,20 @@ static const char *find_duplicate_key(const cJSON *item)
 	return NULL;
 }
 
+/* Depth-first search for a number of magnitude above JSON_NUMBER_MAX (or not
+ * finite: cJSON reads 1e999 as infinity). */
+static const cJSON *find_out_of_range_number(const cJSON *item)
+{
+	if (cJSON_IsNumber(item) && !(fabs(item->valuedouble) <= JSON_NUMBER_MAX))
+		return item;
+	for (const cJSON *c = item->child; c; c = c->next) {
+		const cJSON *bad = find_out_of_range_number(c);
+		if (bad)
+			return bad;
+	}
+	return NULL;
+}
+
 /* The offset of a \u0000 escape inside a string (cJSON would cut the string
  * there), or -1. */
 static long escaped_nul_at(const char *s, size_t len)
@@ -100,6 +117,29 @@ static long control_char_at(const char *s, size_t len)
 	return -1;
 }
 
+/* The offset of the bracket that opens nesting level JSON_MAX_DEPTH + 1, or -1. */
+static long too_deep_at(const char *s, size_t len)
+{
+	int in_string = 0, depth = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return (long)i;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return -1;
+}
+
 int json_parse(const char *s, size_t len, cJSON **out, struct err *err)
 {
 	*out = NULL;
@@ -114,6 +154,9 @@ int json_parse(const char *s, size_t len, cJSON **out, struct err *err)
 	long ctl = control_char_at(s, len);
 	if (ctl >= 0)
 		return body_error(err, (size_t)ctl, "malformed JSON: control character");
+	long deep = too_deep_at(s, len);
+	if (deep >= 0)
+		return body_error(err, (size_t)deep, "JSON nested deeper than 32 levels");
 	long nul = escaped_nul_at(s, len);
 	if (nul >= 0)
 		return body_error(err, (size_t)nul, "\\u0000 is not allowed in strings");
@@ -134,6 +177,14 @@ int json_parse(const char *s, size_t len, cJSON **out, struct err *err)
 	if (dup) {
 		err_set(err, ERR_INVALID, "duplicate key \"%s\"", dup);
 		err_detail(err, dup, 0, 0, "duplicate key");
+		cJSON_Delete(root);
+		return -1;
+	}
+	const cJSON *big = find_out_of_range_number(root);
+	if (big) {
+		err_set(err, ERR_INVALID, "number out of range (magnitude above 1e308)");
+		err_detail(err, big->string ? big->string : "body", 0, 0,
+			   "number out of range (magnitude above 1e308)");
 		cJSON_Delete(root);
 		return -1;
 	}

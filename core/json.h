@@ -16,10 +16,21 @@ struct model_names;
  * code points past U+10FFFF and NUL bytes are invalid), or -1 when valid. */
 long json_utf8_invalid_at(const char *s, size_t len);
 
+/* Objects and arrays may nest this deep, no deeper. */
+#define JSON_MAX_DEPTH 32
+
+/* Numbers may be this large in magnitude, no larger: cJSON prints a double with
+ * 15 significant digits when they read back nearly equal, and above this that
+ * can round past the largest double, so the value would read back as infinity
+ * (which cJSON prints as null). */
+#define JSON_NUMBER_MAX 1e308
+
 /* Parses len bytes into *out (caller frees with cJSON_Delete). Rejects invalid
  * UTF-8, malformed JSON, trailing bytes, and duplicate object keys; errors are
  * ERR_INVALID with a detail on field "body" whose column is the byte offset + 1.
- * An empty body is an error. */
+ * JSON nested deeper than JSON_MAX_DEPTH is refused, and so is a number of
+ * magnitude above JSON_NUMBER_MAX (1e999 too; detail on its member's name, or
+ * "body"). An empty body is an error. */
 int json_parse(const char *s, size_t len, cJSON **out, struct err *err);
 
 /* Fails with a detail per member of obj not named in allowed (NULL-terminated). */

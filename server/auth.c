@@ -1,25 +1,12 @@
 /* Bearer tokens: random generation, SHA-256 hashing, and request authentication. */
 #include "common.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "auth.h"
 #include "err.h"
+#include "hash.h"
 #include "req.h"
-
-void auth_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int md_len = 0;
-	EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-}
 
 int auth_token_generate(char out[AUTH_TOKEN_LEN + 1], struct err *err)
 {
@@ -56,6 +43,8 @@ int auth_check(struct req *r, struct err *err)
 	if (len == 0 || len > 512)
 		return err_set(err, ERR_UNAUTHORIZED, "invalid, expired or revoked token");
 	char hash[65];
-	auth_sha256_hex(token, len, hash);
-	return store_token_lookup(hash, &r->token, err);
+	hash_sha256_hex(token, len, hash);
+	if (store_token_lookup(hash, &r->token, err) < 0)
+		return -1;
+	return store_token_touch(r->token.id, err);
 }

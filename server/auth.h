@@ -9,8 +9,6 @@ struct req;
 
 #define AUTH_TOKEN_LEN 46 /* "rt_" + 43 base64url characters */
 
-/* SHA-256 of data as 64 lowercase hex digits + NUL. */
-void auth_sha256_hex(const void *data, size_t len, char out[65]);
 /* A fresh random token ("rt_" + base64url of 32 random bytes) into out. */
 int auth_token_generate(char out[AUTH_TOKEN_LEN + 1], struct err *err);
 /* Checks "Authorization: Bearer <token>" and fills r->token; ERR_UNAUTHORIZED otherwise. */

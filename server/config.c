@@ -7,7 +7,7 @@
 #include "duration.h"
 #include "err.h"
 
-enum setting_kind { SET_STRING, SET_INT, SET_SIZE, SET_DURATION };
+enum setting_kind { SET_STRING, SET_INT, SET_SIZE, SET_DURATION, SET_DURATION_MS };
 
 struct setting {
 	const char *flag;
@@ -35,8 +35,23 @@ static const struct setting settings[] = {
 	 "JSON body limit in bytes"},
 	{"--max-skew", "RATCHET_MAX_SKEW", "5m", SET_DURATION, OFF(max_skew),
 	 "how far in the future an event time may lie"},
+	{"--max-import", "RATCHET_MAX_IMPORT", "268435456", SET_SIZE, OFF(max_import),
+	 "streamed import body limit in bytes"},
+	{"--max-conns", "RATCHET_MAX_CONNS", "256", SET_INT, OFF(max_conns),
+	 "maximum simultaneous connections"},
+	{"--conn-timeout", "RATCHET_CONN_TIMEOUT", "30s", SET_DURATION, OFF(conn_timeout),
+	 "idle or slow connections are closed after this"},
+	{"--max-header", "RATCHET_MAX_HEADER", "16384", SET_SIZE, OFF(max_header),
+	 "request line and headers limit in bytes"},
+	{"--seal-interval", "RATCHET_SEAL_INTERVAL", "1s", SET_DURATION_MS, OFF(seal_interval),
+	 "how often the audit log is sealed (0 = never); 100ms style units allowed"},
+	{"--tls-cert", "RATCHET_TLS_CERT", NULL, SET_STRING, OFF(tls_cert),
+	 "TLS certificate (PEM); with --tls-key serves HTTPS"},
+	{"--tls-key", "RATCHET_TLS_KEY", NULL, SET_STRING, OFF(tls_key), "TLS private key (PEM)"},
 	{"--name", NULL, NULL, SET_STRING, OFF(token_name), "token name (token create)"},
 	{"--role", NULL, NULL, SET_STRING, OFF(token_role), "token role (token create)"},
+	{"--expires-at", NULL, NULL, SET_STRING, OFF(token_expires_at),
+	 "token expiry, RFC 3339 (token create)"},
 };
 
 static int set_value(struct server_config *cfg, const struct setting *s, const char *v,
@@ -67,6 +82,29 @@ static int set_value(struct server_config *cfg, const struct setting *s, const c
 		return 0;
 	}
 	case SET_DURATION: {
+		int64_t secs;
+		struct err derr;
+		err_init(&derr);
+		if (duration_parse(v, &secs, &derr) < 0)
+			return err_set(err, ERR_INVALID, "%s: %s", origin, derr.message);
+		*(int64_t *)base = secs * 1000000;
+		return 0;
+	}
+	case SET_DURATION_MS: {
+		/* A duration, whole milliseconds written as "100ms", or "0" for never. */
+		size_t len = strlen(v);
+		if (strcmp(v, "0") == 0) {
+			*(int64_t *)base = 0;
+			return 0;
+		}
+		if (len > 2 && strcmp(v + len - 2, "ms") == 0) {
+			long long ms = strtoll(v, &end, 10);
+			if (errno || end != v + len - 2 || ms < 0 || v[0] == '-' || v[0] == '+')
+				return err_set(err, ERR_INVALID, "%s: \"%s\" is not a duration",
+					       origin, v);
+			*(int64_t *)base = ms * 1000;
+			return 0;
+		}
 		int64_t secs;
 		struct err derr;
 		err_init(&derr);
@@ -120,6 +158,9 @@ void config_release(struct server_config *cfg)
 	free(cfg->port_file);
 	free(cfg->token_name);
 	free(cfg->token_role);
+	free(cfg->token_expires_at);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -15,6 +15,14 @@ struct server_config {
 	int threads;
 	size_t max_body;
 	int64_t max_skew; /* microseconds */
+	size_t max_import;
+	int max_conns;
+	int64_t conn_timeout; /* microseconds */
+	size_t max_header;
+	int64_t seal_interval; /* microseconds; 0 = no sealing */
+	char *tls_cert;
+	char *tls_key;
+	char *token_expires_at;
 	/* token create */
 	char *token_name;
 	char *token_role;

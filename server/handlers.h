@@ -21,6 +21,13 @@ int h_ios_get(struct req *r, struct resp *out, struct err *err);
 int h_ios_confirm(struct req *r, struct resp *out, struct err *err);
 int h_ios_retract(struct req *r, struct resp *out, struct err *err);
 
+int h_tokens_create(struct req *r, struct resp *out, struct err *err);
+int h_tokens_list(struct req *r, struct resp *out, struct err *err);
+int h_tokens_revoke(struct req *r, struct resp *out, struct err *err);
+
+int h_audit_list(struct req *r, struct resp *out, struct err *err);
+int h_audit_head(struct req *r, struct resp *out, struct err *err);
+
 /* Shared by handlers: query-string validation for list endpoints. */
 struct model_names;
 /* Fails with a detail for every query parameter not in allowed (NULL-terminated). */

@@ -18,7 +18,55 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct server_config *cfg;
+	char *tls_cert; /* PEM text, or NULL */
+	char *tls_key;
 };
+
+/* Reads a whole PEM file (at most 1 MiB). */
+static char *read_pem(const char *path, struct err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		err_set(err, ERR_INVALID, "could not open \"%s\": %s", path, strerror(errno));
+		return NULL;
+	}
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	char chunk[4096];
+	size_t n;
+	int too_big = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n) < 0) {
+			too_big = 1;
+			break;
+		}
+	fclose(f);
+	if (too_big || !b.data) {
+		buf_release(&b);
+		err_set(err, ERR_INVALID, "\"%s\" is empty or larger than 1 MiB", path);
+		return NULL;
+	}
+	return b.data;
+}
+
+static void free_tls(struct http_server *s)
+{
+	free(s->tls_cert);
+	free(s->tls_key);
+	s->tls_cert = s->tls_key = NULL;
+}
+
+static int load_tls(struct http_server *s, const struct server_config *cfg, struct err *err)
+{
+	s->tls_cert = read_pem(cfg->tls_cert, err);
+	if (s->tls_cert)
+		s->tls_key = read_pem(cfg->tls_key, err);
+	if (!s->tls_key) {
+		free_tls(s);
+		return -1;
+	}
+	return 0;
+}
 
 struct conn_state {
 	struct buf body;
@@ -47,8 +95,6 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 {
 	(void)kind;
 	struct req *r = cls;
-	if (r->n_query >= REQ_MAX_QUERY)
-		return MHD_NO;
 	/* In a query string '+' is a space; %2B is a plus. */
 	char *raw = xstrdup(value ? value : "");
 	for (char *p = raw; *p; p++)
@@ -57,7 +103,10 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	char *name = req_decode(key, strlen(key));
 	char *val = req_decode(raw, strlen(raw));
 	free(raw);
-	if (!name || !val) {
+	if (!name || !val || r->n_query >= REQ_MAX_QUERY) {
+		if (!r->bad_query[0])
+			snprintf(r->bad_query, sizeof(r->bad_query), "%s",
+				 name ? name : "(undecodable name)");
 		free(name);
 		free(val);
 		return MHD_YES;
@@ -65,6 +114,16 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	r->query[r->n_query].name = name;
 	r->query[r->n_query].value = val;
 	r->n_query++;
+	return MHD_YES;
+}
+
+/* The size of the request's headers, to hold them to --max-header. */
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	(void)kind;
+	size_t *total = cls;
+	*total += strlen(key) + (value ? strlen(value) : 0) + 4;
 	return MHD_YES;
 }
 
@@ -101,6 +160,9 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	r.body_len = st->body.len;
 	r.body_too_large = st->too_large;
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
+	size_t header_bytes = strlen(url) + strlen(method);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &header_bytes);
+	r.headers_too_large = header_bytes > s->cfg->max_header;
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
 	log_info("%.16s %.200s %d %.1fms", method, url, out.status,
@@ -249,16 +311,27 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	if (cfg->tls_cert && load_tls(s, cfg, err) < 0) {
+		free(s);
+		return NULL;
+	}
+	if (s->tls_cert)
+		flags |= MHD_USE_TLS;
+	unsigned timeout_s = (unsigned)((cfg->conn_timeout + 999999) / 1000000);
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+		no_unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 4096,
+		MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+		MHD_OPTION_END);
 	if (!s->daemon) {
+		free_tls(s);
 		free(s);
-		err_set(err, ERR_UNAVAILABLE, "could not listen on %s (address in use?)",
-			cfg->listen);
+		err_set(err, ERR_UNAVAILABLE, "could not listen on %s (address in use%s?)",
+			cfg->listen, cfg->tls_cert ? ", or an unusable certificate or key" : "");
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info =
@@ -275,5 +348,6 @@ void http_stop(struct http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	free_tls(s);
 	free(s);
 }

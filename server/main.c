@@ -4,13 +4,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "auditlog.h"
 #include "auth.h"
+#include "hash.h"
 #include "config.h"
 #include "core.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
 #include "model.h"
+#include "rtime.h"
 #include "store.h"
 #include "version.h"
 
@@ -96,14 +99,24 @@ static int cmd_token_create(struct server_config *cfg)
 			cfg->token_role, role_names.list);
 		return 2;
 	}
+	struct token_record t = {0};
+	t.expires_at = RTIME_NONE;
+	if (cfg->token_expires_at && rtime_parse(cfg->token_expires_at, &t.expires_at, &err) < 0) {
+		fprintf(stderr, "ratchetd: --expires-at: %s\n", err.message);
+		return 2;
+	}
 	char token[AUTH_TOKEN_LEN + 1], hash[65];
 	if (auth_token_generate(token, &err) < 0)
 		return fail(&err);
-	auth_sha256_hex(token, strlen(token), hash);
+	hash_sha256_hex(token, strlen(token), hash);
 	char *db = conninfo(cfg, 0);
 	store_configure(db);
 	free(db);
-	int rc = store_token_create(cfg->token_name, cfg->token_role, hash, &err);
+	t.name = xstrdup(cfg->token_name);
+	t.role = xstrdup(cfg->token_role);
+	t.created_by = xstrdup("ratchetd");
+	int rc = store_token_create(&t, hash, &err);
+	token_record_release(&t);
 	store_disconnect();
 	if (rc < 0)
 		return fail(&err);
@@ -111,7 +124,6 @@ static int cmd_token_create(struct server_config *cfg)
 	return 0;
 }
 
-/* Refuses a schema that is missing, behind or ahead of this binary. */
 static int check_schema(struct err *err)
 {
 	int version = 0, is_owner = 0;
@@ -151,15 +163,24 @@ static int cmd_serve(struct server_config *cfg)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "ratchetd: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
 	struct http_server *s = http_start(cfg, &err);
 	if (!s)
 		return fail(&err);
+	if (audit_sealer_start(cfg->seal_interval, &err) < 0) {
+		http_stop(s);
+		return fail(&err);
+	}
 	log_info("ratchetd %s serving on %s with %d threads", RATCHET_VERSION, cfg->listen,
 		 cfg->threads);
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("received signal %d, stopping", sig);
 	http_stop(s);
+	audit_sealer_stop();
 	if (cfg->port_file)
 		unlink(cfg->port_file);
 	return 0;

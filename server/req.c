@@ -94,5 +94,9 @@ char *req_decode(const char *s, size_t len)
 		i += 2;
 	}
 	out[o] = '\0';
+	if (json_utf8_invalid_at(out, o) >= 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }

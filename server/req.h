@@ -27,11 +27,13 @@ struct req {
 		char *value;
 	} query[REQ_MAX_QUERY];
 	int n_query;
+	char bad_query[64]; /* the first query parameter that could not be decoded, or "" */
 	const char *authorization;
 	const char *idempotency_key;
 	const char *body;
 	size_t body_len;
 	int body_too_large;
+	int headers_too_large;
 	cJSON *json; /* the parsed body of routes that take JSON */
 	struct auth_token token;
 	int64_t now; /* request time, microseconds */
@@ -55,7 +57,8 @@ void resp_error(struct resp *out, const struct err *err);
 void req_release(struct req *r);
 void resp_release(struct resp *out);
 
-/* Percent-decodes s ('+' stays '+'); NULL when an escape is malformed or decodes to NUL. */
+/* Percent-decodes s ('+' stays '+'); NULL when an escape is malformed, decodes to
+ * NUL, or the result is not valid UTF-8. */
 char *req_decode(const char *s, size_t len);
 
 #endif

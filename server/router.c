@@ -2,7 +2,9 @@
  * (match, auth, body, JSON, idempotency and the write transaction) happens here. */
 #include "common.h"
 
+#include "auditlog.h"
 #include "auth.h"
+#include "hash.h"
 #include "err.h"
 #include "handlers.h"
 #include "json.h"
@@ -10,22 +12,32 @@
 #include "router.h"
 #include "config.h"
 
+#define R_WRITERS (R_ADMIN | R_RM | R_ENG)
+#define R_READERS (R_ADMIN | R_RM | R_ENG | R_AUD)
+
+/* The route table: the dispatcher consults only this for what a role may do. */
 const struct route router_routes[] = {
-	{"GET", "/healthz", h_healthz, ROUTE_PUBLIC, ROLES_ALL},
-	{"GET", "/readyz", h_readyz, ROUTE_PUBLIC, ROLES_ALL},
-	{"GET", "/v1/whoami", h_whoami, 0, ROLES_ALL},
-	{"POST", "/v1/changes", h_changes_create, ROUTE_JSON, ROLES_ALL},
-	{"GET", "/v1/changes", h_changes_list, 0, ROLES_ALL},
-	{"GET", "/v1/changes/{}", h_changes_get, 0, ROLES_ALL},
+	{"GET", "/healthz", h_healthz, ROUTE_PUBLIC, ROLES_ALL, NULL},
+	{"GET", "/readyz", h_readyz, ROUTE_PUBLIC, ROLES_ALL, NULL},
+	{"GET", "/v1/whoami", h_whoami, 0, ROLES_ALL, NULL},
+	{"POST", "/v1/changes", h_changes_create, ROUTE_JSON, R_WRITERS | R_PIPE, "change.create"},
+	{"GET", "/v1/changes", h_changes_list, 0, ROLES_ALL, NULL},
+	{"GET", "/v1/changes/{}", h_changes_get, 0, ROLES_ALL, NULL},
 	{"POST", "/v1/changes/{}/effective", h_changes_effective, ROUTE_JSON | ROUTE_EMPTY_BODY,
-	 ROLES_ALL},
-	{"POST", "/v1/changes/{}/amend", h_changes_amend, ROUTE_JSON, ROLES_ALL},
-	{"POST", "/v1/changes/{}/review", h_changes_review, ROUTE_JSON, ROLES_ALL},
-	{"POST", "/v1/changes/{}/ios", h_ios_create, ROUTE_JSON, ROLES_ALL},
-	{"GET", "/v1/ios", h_ios_list, 0, ROLES_ALL},
-	{"GET", "/v1/ios/{}", h_ios_get, 0, ROLES_ALL},
-	{"POST", "/v1/ios/{}/confirm", h_ios_confirm, ROUTE_JSON | ROUTE_EMPTY_BODY, ROLES_ALL},
-	{"POST", "/v1/ios/{}/retract", h_ios_retract, ROUTE_JSON, ROLES_ALL},
+	 R_WRITERS | R_PIPE, "change.effective"},
+	{"POST", "/v1/changes/{}/amend", h_changes_amend, ROUTE_JSON, R_WRITERS, "change.amend"},
+	{"POST", "/v1/changes/{}/review", h_changes_review, ROUTE_JSON, R_WRITERS, "change.review"},
+	{"POST", "/v1/changes/{}/ios", h_ios_create, ROUTE_JSON, R_WRITERS, "io.create"},
+	{"GET", "/v1/ios", h_ios_list, 0, R_READERS, NULL},
+	{"GET", "/v1/ios/{}", h_ios_get, 0, R_READERS, NULL},
+	{"POST", "/v1/ios/{}/confirm", h_ios_confirm, ROUTE_JSON | ROUTE_EMPTY_BODY, R_WRITERS,
+	 "io.confirm"},
+	{"POST", "/v1/ios/{}/retract", h_ios_retract, ROUTE_JSON, R_WRITERS, "io.retract"},
+	{"POST", "/v1/tokens", h_tokens_create, ROUTE_JSON | ROUTE_SECRET, R_ADMIN, "token.create"},
+	{"GET", "/v1/tokens", h_tokens_list, 0, R_ADMIN, NULL},
+	{"DELETE", "/v1/tokens/{}", h_tokens_revoke, 0, R_ADMIN, "token.revoke"},
+	{"GET", "/v1/audit", h_audit_list, 0, R_READERS, NULL},
+	{"GET", "/v1/audit/head", h_audit_head, 0, R_READERS, NULL},
 };
 const size_t router_n_routes = ARRAY_SIZE(router_routes);
 
@@ -70,31 +82,48 @@ fail:
 	return 0;
 }
 
-/* The route for r, or NULL with 404/405 (and Allow) in err/out. */
-static const struct route *route_find(struct req *r, struct resp *out, struct err *err)
+const struct route *router_match(const char *method, const char *path, struct req *r,
+				 char allow[64], struct err *err)
 {
-	out->allow[0] = '\0';
+	allow[0] = '\0';
 	for (size_t i = 0; i < router_n_routes; i++) {
 		const struct route *rt = &router_routes[i];
-		if (!route_match(rt->pattern, r->path, NULL))
+		if (!route_match(rt->pattern, path, NULL))
 			continue;
-		if (strcmp(rt->method, r->method) == 0) {
-			route_match(rt->pattern, r->path, r);
+		if (strcmp(rt->method, method) == 0) {
+			if (r)
+				route_match(rt->pattern, path, r);
 			return rt;
 		}
-		if (!strstr(out->allow, rt->method)) {
-			size_t len = strlen(out->allow);
-			snprintf(out->allow + len, sizeof(out->allow) - len, "%s%s",
-				 len ? ", " : "", rt->method);
+		if (!strstr(allow, rt->method)) {
+			size_t len = strlen(allow);
+			snprintf(allow + len, 64 - len, "%s%s", len ? ", " : "", rt->method);
 		}
 	}
-	if (out->allow[0]) {
-		err_set(err, ERR_METHOD, "method %s is not allowed on %s; allowed: %s", r->method,
-			r->path, out->allow);
+	if (allow[0]) {
+		err_set(err, ERR_METHOD, "method %.16s is not allowed on %.200s; allowed: %s",
+			method, path, allow);
 		return NULL;
 	}
-	err_set(err, ERR_NOT_FOUND, "no route %s", r->path);
+	err_set(err, ERR_NOT_FOUND, "no route %.200s", path);
 	return NULL;
+}
+
+/* Refuses a token whose role the route does not list. */
+static int check_role(const struct req *r, const struct route *rt, struct err *err)
+{
+	int role = model_lookup(&role_names, r->token.role);
+	if (role >= 0 && (rt->roles & (1u << role)))
+		return 0;
+	char allowed[128] = "";
+	for (int i = 0; i < ROLE_COUNT; i++)
+		if (rt->roles & (1u << i)) {
+			size_t len = strlen(allowed);
+			snprintf(allowed + len, sizeof(allowed) - len, "%s%s", len ? ", " : "",
+				 model_name(&role_names, i));
+		}
+	return err_set(err, ERR_FORBIDDEN, "role \"%s\" may not %s %s; allowed: %s", r->token.role,
+		       rt->method, rt->pattern, allowed);
 }
 
 static int parse_body(struct req *r, const struct route *rt, struct err *err)
@@ -126,12 +155,26 @@ static int valid_idempotency_key(const char *k)
 	return 1;
 }
 
+/* The response kept for replays: never a secret (a new token is shown once). */
+static char *idem_stored_body(const struct route *rt, const struct resp *out)
+{
+	const char *body = out->body ? out->body : "";
+	if (!(rt->flags & ROUTE_SECRET))
+		return xstrdup(body);
+	cJSON *obj = cJSON_Parse(body);
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "token");
+	char *text = obj ? json_print(obj) : xstrdup("{}");
+	cJSON_Delete(obj);
+	return text;
+}
+
 /* Runs a write inside one transaction, with its idempotency key stored in it. */
 static int run_write(struct req *r, const struct route *rt, struct resp *out, struct err *err)
 {
 	const char *key = r->idempotency_key;
+	char *stored = NULL;
 	char req_hash[65];
-	auth_sha256_hex(r->body ? r->body : "", r->body_len, req_hash);
+	hash_sha256_hex(r->body ? r->body : "", r->body_len, req_hash);
 	if (key && !valid_idempotency_key(key))
 		return err_set(err, ERR_INVALID,
 			       "Idempotency-Key must be 1 to 200 visible ASCII characters");
@@ -160,32 +203,44 @@ static int run_write(struct req *r, const struct route *rt, struct resp *out, st
 		if (claimed < 0)
 			goto fail;
 	}
-	if (rt->fn(r, out, err) < 0)
+	if (rt->fn(r, out, err) < 0 || audit_record(r, rt, out, err) < 0)
 		goto fail;
 	if (key && store_idem_finish(r->token.id, r->method, r->path, key, out->status,
-				     out->body ? out->body : "", err) < 0)
+				     stored = idem_stored_body(rt, out), err) < 0)
 		goto fail;
 	if (store_commit(err) < 0)
 		goto fail;
+	free(stored);
 	return 0;
 fail:
+	free(stored);
 	store_rollback();
 	return -1;
 }
 
 static int dispatch(struct req *r, struct resp *out, struct err *err)
 {
-	const struct route *rt = route_find(r, out, err);
+	if (r->headers_too_large)
+		return err_set(err, ERR_HEADERS_TOO_LARGE,
+			       "request headers are larger than %zu bytes",
+			       r->config ? r->config->max_header : 0);
+	const struct route *rt = router_match(r->method, r->path, r, out->allow, err);
 	if (!rt)
 		return -1;
 	if (r->body_too_large)
 		return err_set(err, ERR_TOO_LARGE, "request body is larger than %zu bytes",
 			       r->config ? r->config->max_body : 0);
-	if (!(rt->flags & ROUTE_PUBLIC) && auth_check(r, err) < 0)
+	if (!(rt->flags & ROUTE_PUBLIC) && (auth_check(r, err) < 0 || check_role(r, rt, err) < 0))
 		return -1;
+	if (r->bad_query[0])
+		return err_detail(
+			err, r->bad_query, 0, 0,
+			"query parameter is not valid percent-encoded UTF-8 (or there are "
+			"more than %d)",
+			REQ_MAX_QUERY);
 	if ((rt->flags & ROUTE_JSON) && parse_body(r, rt, err) < 0)
 		return -1;
-	if (strcmp(rt->method, "POST") == 0)
+	if (rt->action)
 		return run_write(r, rt, out, err);
 	return rt->fn(r, out, err);
 }

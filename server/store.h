@@ -46,7 +46,26 @@ struct auth_token {
 	char name[128];
 	char role[32];
 };
-int store_token_create(const char *name, const char *role, const char *sha256_hex, struct err *err);
+struct token_record {
+	int64_t id;
+	char *name;
+	char *role;
+	int64_t created_at;
+	char *created_by;
+	int64_t expires_at;   /* RTIME_NONE when none */
+	int64_t revoked_at;   /* RTIME_NONE unless revoked */
+	int64_t last_used_at; /* RTIME_NONE until first use */
+};
+void token_record_release(struct token_record *t);
+/* Inserts a token; fills t->id and the timestamps. ERR_CONFLICT on a taken name. */
+int store_token_create(struct token_record *t, const char *sha256_hex, struct err *err);
+int store_token_get(const char *name, struct token_record *t, struct err *err);
+/* Every token, ordered by id (caller releases each and frees the array). */
+int store_token_list(struct token_record **out, size_t *n, struct err *err);
+/* Sets revoked_at once; ERR_NOT_FOUND or ERR_CONFLICT (already revoked). */
+int store_token_revoke(const char *name, struct err *err);
+/* Records a use (at most once a minute per token). */
+int store_token_touch(int64_t id, struct err *err);
 /* Finds a valid (unexpired, unrevoked) token by its hash; ERR_UNAUTHORIZED if none. */
 int store_token_lookup(const char *sha256_hex, struct auth_token *out, struct err *err);
 
@@ -58,6 +77,46 @@ int store_idem_claim(int64_t token_id, const char *method, const char *path, con
 		     char **request_sha256_out, struct err *err);
 int store_idem_finish(int64_t token_id, const char *method, const char *path, const char *key,
 		      int status, const char *body, struct err *err);
+
+/* The audit log. */
+struct audit_row {
+	int64_t seq;
+	int64_t at;
+	char *actor;
+	char *action;
+	char *object_type;
+	char *object_id;
+	char *payload; /* JSON text */
+	char *prev_hash;
+	char *hash;
+};
+void audit_row_release(struct audit_row *a);
+/* Inserts an unsealed entry in the current transaction. */
+int store_audit_insert(const char *actor, const char *action, const char *object_type,
+		       const char *object_id, const char *payload_json, struct err *err);
+struct audit_filter {
+	const char *actor;
+	const char *action;
+	const char *object_type;
+	const char *object_id;
+	int64_t since; /* on at */
+	int64_t until;
+	int64_t after_seq;
+	int limit;
+};
+/* Sealed entries in seq order. */
+int store_audit_list(const struct audit_filter *f, struct audit_row **out, size_t *n, int64_t *next,
+		     struct err *err);
+/* The sealed head (seq 0 and the genesis hash when empty) and the unsealed count. */
+int store_audit_head(int64_t *seq, char hash[65], int64_t *unsealed, struct err *err);
+/* Callback that computes an entry's hash (core's audit_entry_hash). */
+typedef int (*audit_hash_fn)(const char *prev_hash, const struct audit_row *row, char out[65],
+			     struct err *err);
+/* On this thread's connection: takes the sealer's advisory lock if free (kept
+ * for the connection's life) and, when held, seals up to max unsealed entries in
+ * id order in one transaction. *sealed counts them; *is_sealer says whether
+ * this connection holds the lock. */
+int store_audit_seal(int max, audit_hash_fn hash, int *sealed, int *is_sealer, struct err *err);
 
 /* Changes. */
 struct change_filter {

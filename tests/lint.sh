@@ -16,7 +16,7 @@ sources() {
 }
 
 mapfile -t c_files < <(sources core server cli)
-mapfile -t fmt_files < <(sources core server cli tests/unit)
+mapfile -t fmt_files < <(sources core server cli tests/unit tests/fuzz)
 mapfile -t sql_files < <(sources core server cli tests bench)
 
 note "cppcheck (warning, portability) on core/ server/ cli/ (${#c_files[@]} files)"
@@ -31,7 +31,7 @@ if [ "${#c_files[@]}" -gt 0 ]; then
 	fi
 fi
 
-note "clang-format --dry-run --Werror on core/ server/ cli/ tests/unit (${#fmt_files[@]} files)"
+note "clang-format --dry-run --Werror on core/ server/ cli/ tests/unit tests/fuzz (${#fmt_files[@]} files)"
 if [ "${#fmt_files[@]}" -gt 0 ]; then
 	if ! clang-format --dry-run --Werror "${fmt_files[@]}"; then
 		echo "clang-format: files above need 'make format'"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs the unit test binaries (BUILD/tests/test_*, cmocka) and then the integration scripts
-# (tests/integration/test_*.sh) against BUILD's binaries, and sums their counts into one closing
-# line `N passed, N failed`. A program that exits non-zero without reporting a failure, or
-# reports no counts at all, counts as one failure. VERBOSE=1 shows the output of passing programs.
+# Runs the unit test binaries (BUILD/tests/test_*, cmocka), the fuzz targets' replays of their
+# seed corpora and crash regressions (BUILD/tests/fuzzreplay_<target> over
+# tests/fuzz/corpus/<target> and tests/fuzz/regressions/<target>, one pass or fail each) and then
+# the integration scripts (tests/integration/test_*.sh) against BUILD's binaries, and sums their
+# counts into one closing line `N passed, N failed`. A program that exits non-zero without
+# reporting a failure, or reports no counts at all, counts as one failure. VERBOSE=1 shows the
+# output of passing programs.
 #
-# usage: tests/run-all.sh BUILD [unit|integration]
+# usage: tests/run-all.sh BUILD [unit|fuzz|integration]   (unit includes fuzz)
 set -uo pipefail
 
 usage() {
-	echo "usage: tests/run-all.sh BUILD [unit|integration]" >&2
+	echo "usage: tests/run-all.sh BUILD [unit|fuzz|integration]" >&2
 	exit 2
 }
 
@@ -16,7 +19,7 @@ usage() {
 BUILD=$1
 WHAT=${2:-all}
 case "$WHAT" in
-all | unit | integration) ;;
+all | unit | fuzz | integration) ;;
 *) usage ;;
 esac
 
@@ -59,6 +62,13 @@ counts_script() {
 	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOG" | tail -n 1 | sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/'
 }
 
+# Fuzz replays: one pass when the replay finished (its `replayed N inputs` line and status 0).
+counts_fuzz() {
+	if [ "$1" -eq 0 ] && grep -qE '^replayed [0-9]+ inputs$' "$LOG"; then
+		echo "1 0"
+	fi
+}
+
 # run_one KIND LABEL CMD...: runs CMD with output to $LOG, adds its counts to the totals.
 run_one() {
 	local kind=$1 label=$2 rc counts passed=0 failed=0 note=""
@@ -71,7 +81,11 @@ run_one() {
 	wait "$CHILD"
 	rc=$?
 	CHILD=
-	if [ "$kind" = unit ]; then counts=$(counts_cmocka); else counts=$(counts_script); fi
+	case "$kind" in
+	unit) counts=$(counts_cmocka) ;;
+	fuzz) counts=$(counts_fuzz "$rc") ;;
+	*) counts=$(counts_script) ;;
+	esac
 	if [ -n "$counts" ]; then
 		read -r passed failed <<<"$counts"
 	fi
@@ -101,7 +115,7 @@ run_one() {
 	fi
 }
 
-if [ "$WHAT" != integration ]; then
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	found=0
 	for bin in "$BUILD"/tests/test_*; do
 		[ -f "$bin" ] && [ -x "$bin" ] || continue
@@ -111,7 +125,19 @@ if [ "$WHAT" != integration ]; then
 	[ "$found" -eq 1 ] || echo "note: no unit test binaries in $BUILD/tests"
 fi
 
-if [ "$WHAT" != unit ]; then
+if [ "$WHAT" != integration ]; then
+	found=0
+	for bin in "$BUILD"/tests/fuzzreplay_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		found=1
+		target=${bin##*/fuzzreplay_}
+		run_one fuzz "${bin#"$PWD"/}" "$bin" "tests/fuzz/corpus/$target" \
+			"tests/fuzz/regressions/$target"
+	done
+	[ "$found" -eq 1 ] || echo "note: no fuzz replay binaries in $BUILD/tests"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 	export RATCHET=$BUILD/ratchet RATCHETD=$BUILD/ratchetd
 	found=0
 	for script in tests/integration/test_*.sh; do

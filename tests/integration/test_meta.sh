@@ -25,6 +25,14 @@ COMMANDS=(
 	"io ls"
 	"io confirm"
 	"io retract"
+	"token"
+	"token create"
+	"token ls"
+	"token revoke"
+	"audit"
+	"audit verify"
+	"audit checkpoint"
+	"audit ls"
 	"login"
 	"version"
 )
@@ -78,24 +86,12 @@ api_section() {
 API_SECTION=$(api_section)
 check_eq "README has an API section" yes "$([ -n "$API_SECTION" ] && echo yes || echo no)"
 
-# Every route of /tmp/spec/api.md. A path parameter may be written {ref}, {id}, :id or <id>;
-# method and path may be separated by spaces, backquotes or a table's pipes.
+# Every route of the server's route table (server/router.c). A path parameter may be written
+# {ref}, {id}, :id or <id>; method and path may be separated by spaces, backquotes or a table's pipes.
 PARAM='(\{[A-Za-z_]+\}|:[A-Za-z_]+|<[A-Za-z_]+>)'
-ROUTES=(
-	"GET /healthz"
-	"GET /readyz"
-	"GET /v1/whoami"
-	"POST /v1/changes"
-	"GET /v1/changes"
-	"GET /v1/changes/P"
-	"POST /v1/changes/P/effective"
-	"POST /v1/changes/P/amend"
-	"POST /v1/changes/P/review"
-	"POST /v1/changes/P/ios"
-	"GET /v1/ios"
-	"POST /v1/ios/P/confirm"
-	"POST /v1/ios/P/retract"
-)
+mapfile -t ROUTES < <(sed -n 's/^[[:space:]]*{"\([A-Z]*\)", "\(\/[^"]*\)".*/\1 \2/p' \
+	"$ROOT/server/router.c" | sed 's/{}/P/g')
+check_eq "the route table lists routes" yes "$([ "${#ROUTES[@]}" -ge 19 ] && echo yes || echo no)"
 for route in "${ROUTES[@]}"; do
 	method=${route%% *}
 	path=${route#* }
@@ -116,10 +112,14 @@ CONFIG_TABLE=$( [ -f "$README" ] && awk '
 	inside && /^\|/ { print }
 ' "$README")
 check_eq "README has a configuration table" yes "$([ -n "$CONFIG_TABLE" ] && echo yes || echo no)"
-for pair in RATCHET_DB:--db RATCHET_LISTEN:--listen RATCHET_PORT_FILE:--port-file \
-	RATCHET_THREADS:--threads RATCHET_MAX_BODY:--max-body RATCHET_MAX_SKEW:--max-skew \
-	RATCHET_URL:--url RATCHET_TOKEN:--token RATCHET_DB_OWNER: RATCHET_RETRIES:--retries \
-	RATCHET_RETRY_DELAY_MS:--retry-delay RATCHET_TIMEOUT:--timeout; do
+# The server's settings come from its settings table (server/config.c); the CLI's are listed.
+mapfile -t SERVER_SETTINGS < <(sed -n 's/^[[:space:]]*{"\(--[a-z-]*\)", "\(RATCHET_[A-Z_]*\)".*/\2:\1/p' \
+	"$ROOT/server/config.c")
+check_eq "the settings table lists settings" yes \
+	"$([ "${#SERVER_SETTINGS[@]}" -ge 14 ] && echo yes || echo no)"
+for pair in "${SERVER_SETTINGS[@]}" RATCHET_URL:--url RATCHET_TOKEN:--token \
+	RATCHET_RETRIES:--retries RATCHET_RETRY_DELAY_MS:--retry-delay RATCHET_TIMEOUT:--timeout \
+	RATCHET_CACERT:--cacert; do
 	setting=${pair%%:*}
 	flag=${pair#*:}
 	found=no

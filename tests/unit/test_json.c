@@ -257,6 +257,44 @@ static void test_escaped_nul_in_a_string_is_rejected(void **state)
 	parse_fails_at(LIT("[\"\\\\\\u0000\"]"), 4, "\\u0000 is not allowed in strings");
 }
 
+static void test_nesting_of_32_levels_is_accepted_and_33_refused(void **state)
+{
+	(void)state;
+	char doc[80] = {0};
+	memset(doc, '[', 32);
+	memset(doc + 32, ']', 32);
+	cJSON *root = parse_ok(doc);
+	assert_true(cJSON_IsArray(root));
+	cJSON_Delete(root);
+	memset(doc, '[', 33);
+	memset(doc + 33, ']', 33);
+	parse_fails_at(doc, 66, 32, "JSON nested deeper than 32 levels");
+	/* brackets inside strings do not count */
+	char quoted[] = "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]";
+	root = parse_ok(quoted);
+	assert_int_equal(strlen(root->child->valuestring), 40);
+	cJSON_Delete(root);
+}
+
+static void test_numbers_above_1e308_or_infinite_are_refused(void **state)
+{
+	(void)state;
+	cJSON *root = parse_ok("[1e308, -1e308, 5e-324]");
+	cJSON_Delete(root);
+	struct err err;
+	err_init(&err);
+	root = (cJSON *)1;
+	/* cJSON would print it as 1.79769313486232e+308, which reads back as infinity */
+	assert_int_equal(json_parse(LIT("{\"b\":{\"x\":1.7976931348623157e308}}"), &root, &err),
+			 -1);
+	assert_null(root);
+	assert_string_equal(err.message, "number out of range (magnitude above 1e308)");
+	assert_one_detail(&err, "x", "number out of range (magnitude above 1e308)");
+	err_init(&err);
+	assert_int_equal(json_parse(LIT("[0, -1e999]"), &root, &err), -1);
+	assert_one_detail(&err, "body", "number out of range (magnitude above 1e308)");
+}
+
 static void test_escaped_backslash_before_u0000_text_is_accepted(void **state)
 {
 	(void)state;
@@ -642,6 +680,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_utf8_including_every_sequence_length_is_accepted),
+		cmocka_unit_test(test_nesting_of_32_levels_is_accepted_and_33_refused),
 		cmocka_unit_test(test_overlong_encodings_are_invalid_at_their_first_byte),
 		cmocka_unit_test(test_surrogates_are_invalid),
 		cmocka_unit_test(test_bytes_past_u10ffff_are_invalid),
@@ -659,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key_in_a_nested_object_is_rejected),
 		cmocka_unit_test(test_same_key_in_sibling_objects_is_not_a_duplicate),
 		cmocka_unit_test(test_escaped_nul_in_a_string_is_rejected),
+		cmocka_unit_test(test_numbers_above_1e308_or_infinite_are_refused),
 		cmocka_unit_test(test_escaped_backslash_before_u0000_text_is_accepted),
 		cmocka_unit_test(test_check_fields_lists_every_unknown_field),
 		cmocka_unit_test(test_check_fields_accepts_known_fields_and_empty_objects),

@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# The route x role matrix of /tmp/spec/api3.md: for every route, each of the five roles and no
+# token get exactly what the table says (2xx, 403 or 401), and a refused write leaves nothing
+# behind. Also: every route in server/router.c is in this matrix, revoked and expired tokens
+# are 401, and records carry the writing token's name as their actor.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+it_setup
+
+ROLES=(admin release-manager engineer pipeline auditor)
+declare -A TOK
+TOK[admin]=$RATCHET_TOKEN
+ADMIN_TOKEN=$RATCHET_TOKEN
+TOK[release-manager]=$(it_token rm1 release-manager)
+TOK[engineer]=$(it_token eng1 engineer)
+TOK[pipeline]=$(it_token pipe1 pipeline)
+TOK[auditor]=$(it_token aud1 auditor)
+for role in "${ROLES[@]}"; do
+	[ -n "${TOK[$role]}" ] || _it_bail "token for role $role was not created"
+done
+declare -A TOKNAME=([admin]=admin [release-manager]=rm1 [engineer]=eng1 [pipeline]=pipe1
+	[auditor]=aud1)
+
+# The contract's table: METHOD PATTERN (router.c's spelling) SUCCESS-STATUS ALLOWED-ROLES
+# ("public" = no token needed).
+WRITERS="admin release-manager engineer"
+READERS="admin release-manager engineer auditor"
+MATRIX=(
+	"GET /healthz 200 public"
+	"GET /readyz 200 public"
+	"GET /v1/whoami 200 admin release-manager engineer pipeline auditor"
+	"POST /v1/changes 201 admin release-manager engineer pipeline"
+	"GET /v1/changes 200 admin release-manager engineer pipeline auditor"
+	"GET /v1/changes/{} 200 admin release-manager engineer pipeline auditor"
+	"POST /v1/changes/{}/effective 200 admin release-manager engineer pipeline"
+	"POST /v1/changes/{}/amend 201 $WRITERS"
+	"POST /v1/changes/{}/review 200 $WRITERS"
+	"POST /v1/changes/{}/ios 201 $WRITERS"
+	"GET /v1/ios 200 $READERS"
+	"GET /v1/ios/{} 200 $READERS"
+	"POST /v1/ios/{}/confirm 200 $WRITERS"
+	"POST /v1/ios/{}/retract 200 $WRITERS"
+	"POST /v1/tokens 201 admin"
+	"GET /v1/tokens 200 admin"
+	"DELETE /v1/tokens/{} 200 admin"
+	"GET /v1/audit 200 $READERS"
+	"GET /v1/audit/head 200 $READERS"
+)
+
+# --- meta: every route in router.c is in the matrix ------------------------------------------
+ROUTER_ROUTES=$(grep -oE '\{"[A-Z]+", *"/[^"]*"' "$IT_ROOT/server/router.c" |
+	sed -E 's/^\{"([A-Z]+)", *"([^"]*)"$/\1 \2/' | sort -u)
+MATRIX_ROUTES=$(for m in "${MATRIX[@]}"; do
+	read -r meth pat _ <<<"$m"
+	printf '%s %s\n' "$meth" "$pat"
+done | sort -u)
+check_eq "meta: router.c lists routes" 1 "$([ "$(wc -l <<<"$ROUTER_ROUTES")" -ge 19 ] && echo 1 || echo 0)"
+missing=$(comm -23 <(printf '%s\n' "$ROUTER_ROUTES") <(printf '%s\n' "$MATRIX_ROUTES"))
+check_eq "meta: every route in server/router.c is in this test's matrix" "" "$missing"
+extra=$(comm -13 <(printf '%s\n' "$ROUTER_ROUTES") <(printf '%s\n' "$MATRIX_ROUTES"))
+check_eq "meta: every route in the matrix is in server/router.c" "" "$extra"
+
+# --- helpers ----------------------------------------------------------------------------------
+
+# as WHO METHOD PATH [BODY]: a request with WHO's token (a role, or "none" for no header).
+as() {
+	local who=$1
+	shift
+	if [ "$who" = none ]; then
+		api "$1" "$2" "${3:-}" -H "Authorization:"
+	else
+		RATCHET_TOKEN=${TOK[$who]} api "$1" "$2" "${3:-}"
+	fi
+}
+
+# q SQL: one value from the database (as the owner).
+q() {
+	it_psql -tA -c "$1"
+}
+
+N=0
+# uniq_key PREFIX: sets K to a key not used before (no subshell: N must advance).
+uniq_key() {
+	N=$((N + 1))
+	K=rk-$1-$N
+}
+
+# mk_change KEY [effective]: files a change as admin; prints its id.
+mk_change() {
+	local body
+	body=$(jq -cn --arg k "$1" '{key:$k, title:"role test", service:"roles", impact:"low"}')
+	[ "${2:-}" = effective ] && body=$(jq -c '.state="effective"' <<<"$body")
+	RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/changes "$body"
+	[ "$STATUS" = 201 ] || { echo "mk_change $1: $STATUS $BODY" >&2; return 1; }
+	jq -r .id <<<"$BODY"
+}
+
+# mk_io CHANGE_ID [candidate]: records an IO as admin; prints its id.
+mk_io() {
+	local body='{"category":"data","description":"role test io"}'
+	[ "${2:-}" = candidate ] && body='{"category":"data","description":"role test io","status":"candidate"}'
+	RATCHET_TOKEN=$ADMIN_TOKEN api POST "/v1/changes/$1/ios" "$body"
+	[ "$STATUS" = 201 ] || { echo "mk_io $1: $STATUS $BODY" >&2; return 1; }
+	jq -r .id <<<"$BODY"
+}
+
+FIX_CHANGE=$(mk_change fixture-change effective)
+FIX_IO=$(mk_io "$FIX_CHANGE")
+[ -n "$FIX_CHANGE" ] && [ -n "$FIX_IO" ] || _it_bail "fixtures could not be created"
+
+# prepare METHOD PATTERN WHO: sets REQ_PATH, REQ_BODY and UNCHANGED (SQL whose value must
+# equal UNCHANGED_WANT after a refused request: the refused write left nothing behind).
+prepare() {
+	local meth=$1 pat=$2 who=$3 k id
+	REQ_BODY=
+	UNCHANGED=
+	UNCHANGED_WANT=
+	uniq_key "$who"
+	case "$meth $pat" in
+	"GET /healthz" | "GET /readyz" | "GET /v1/whoami" | "GET /v1/changes" | "GET /v1/ios" | \
+		"GET /v1/tokens" | "GET /v1/audit" | "GET /v1/audit/head")
+		REQ_PATH=$pat
+		;;
+	"GET /v1/changes/{}") REQ_PATH=/v1/changes/$FIX_CHANGE ;;
+	"GET /v1/ios/{}") REQ_PATH=/v1/ios/$FIX_IO ;;
+	"POST /v1/changes")
+		k=$K
+		REQ_PATH=/v1/changes
+		REQ_BODY=$(jq -cn --arg k "$k" '{key:$k, title:"t", service:"roles", impact:"low"}')
+		UNCHANGED="SELECT count(*) FROM changes WHERE key = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/changes/{}/effective")
+		id=$(mk_change "$K")
+		REQ_PATH=/v1/changes/$id/effective
+		REQ_BODY='{}'
+		UNCHANGED="SELECT state || ' ' || (effective_at IS NULL) FROM changes WHERE id = $id"
+		UNCHANGED_WANT="planned true"
+		;;
+	"POST /v1/changes/{}/amend")
+		id=$(mk_change "$K" effective)
+		REQ_PATH=/v1/changes/$id/amend
+		REQ_BODY='{"impact":"high","reason":"role matrix"}'
+		UNCHANGED="SELECT count(*) FROM change_amendments WHERE change_id = $id"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/changes/{}/review")
+		id=$(mk_change "$K" effective)
+		REQ_PATH=/v1/changes/$id/review
+		REQ_BODY='{"review":"no_io"}'
+		UNCHANGED="SELECT review FROM changes WHERE id = $id"
+		UNCHANGED_WANT=unreviewed
+		;;
+	"POST /v1/changes/{}/ios")
+		id=$(mk_change "$K" effective)
+		REQ_PATH=/v1/changes/$id/ios
+		REQ_BODY='{"category":"evaluation","description":"matrix"}'
+		UNCHANGED="SELECT count(*) || ' ' || (SELECT review FROM changes WHERE id = $id) FROM ios WHERE change_id = $id"
+		UNCHANGED_WANT="0 unreviewed"
+		;;
+	"POST /v1/ios/{}/confirm")
+		id=$(mk_change "$K" effective)
+		id=$(mk_io "$id" candidate)
+		REQ_PATH=/v1/ios/$id/confirm
+		REQ_BODY='{}'
+		UNCHANGED="SELECT status FROM ios WHERE id = $id"
+		UNCHANGED_WANT=candidate
+		;;
+	"POST /v1/ios/{}/retract")
+		id=$(mk_change "$K" effective)
+		id=$(mk_io "$id")
+		REQ_PATH=/v1/ios/$id/retract
+		REQ_BODY='{"reason":"role matrix"}'
+		UNCHANGED="SELECT (retracted_at IS NULL) FROM ios WHERE id = $id"
+		UNCHANGED_WANT=t
+		;;
+	"POST /v1/tokens")
+		k=tok-$K
+		REQ_PATH=/v1/tokens
+		REQ_BODY=$(jq -cn --arg n "$k" '{name:$n, role:"engineer"}')
+		UNCHANGED="SELECT count(*) FROM api_tokens WHERE name = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"DELETE /v1/tokens/{}")
+		k=throwaway-$K
+		it_token "$k" engineer >/dev/null
+		REQ_PATH=/v1/tokens/$k
+		UNCHANGED="SELECT (revoked_at IS NULL) FROM api_tokens WHERE name = '$k'"
+		UNCHANGED_WANT=t
+		;;
+	*)
+		REQ_PATH=
+		;;
+	esac
+}
+
+audit_rows() {
+	q "SELECT count(*) FROM audit_log"
+}
+
+# --- the matrix -------------------------------------------------------------------------------
+for entry in "${MATRIX[@]}"; do
+	read -r meth pat ok allowed <<<"$entry"
+	for who in "${ROLES[@]}" none; do
+		name="$meth $pat as ${who/none/no token}"
+		prepare "$meth" "$pat" "$who"
+		if [ -z "$REQ_PATH" ]; then
+			_it_fail "$name" "the test does not know how to call this route"
+			continue
+		fi
+		if [ "$allowed" = public ] || [[ " $allowed " == *" $who "* ]]; then
+			want=$ok
+		elif [ "$who" = none ]; then
+			want=401
+		else
+			want=403
+		fi
+		before=$(audit_rows)
+		as "$who" "$meth" "$REQ_PATH" "$REQ_BODY"
+		check_status "$name → $want" "$want"
+		case $want in
+		401) check_jq "$name: error code" .error.code unauthorized ;;
+		403)
+			check_jq "$name: error code" .error.code forbidden
+			check_jq "$name: message names the role and the allowed roles" \
+				".error.message | startswith(\"role \\\"$who\\\" may not $meth \") and contains(\"allowed: \")" true
+			;;
+		esac
+		if [ "$want" = 401 ] || [ "$want" = 403 ]; then
+			if [ -n "$UNCHANGED" ]; then
+				check_eq "$name: nothing was written" "$UNCHANGED_WANT" "$(q "$UNCHANGED")"
+			fi
+			check_eq "$name: no audit entry" "$before" "$(audit_rows)"
+		elif [ "$meth" != GET ]; then
+			check_eq "$name: one audit entry" "$((before + 1))" "$(audit_rows)"
+		fi
+	done
+done
+
+# The contract's example 403 body, exactly.
+as auditor POST /v1/changes '{"key":"aud-exact","title":"t","service":"roles","impact":"low"}'
+check_status "auditor POST /v1/changes (exact body)" 403
+check_jq "auditor POST /v1/changes: the contract's message" .error.message \
+	'role "auditor" may not POST /v1/changes; allowed: admin, release-manager, engineer, pipeline'
+check_jq "auditor POST /v1/changes: details empty" '.error.details | tojson' '[]'
+
+# whoami names each token and role.
+for role in "${ROLES[@]}"; do
+	as "$role" GET /v1/whoami
+	check_jq "whoami as $role" '"\(.name) \(.role)"' "${TOKNAME[$role]} $role"
+done
+
+# A public route ignores even a bad token.
+api GET /healthz "" -H "Authorization: Bearer rt_nonsense"
+check_status "GET /healthz with a bad token" 200
+
+# --- bad, revoked and expired tokens ----------------------------------------------------------
+api GET /v1/whoami "" -H "Authorization: Bearer rt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+check_status "unknown token → 401" 401
+check_jq "unknown token: error code" .error.code unauthorized
+
+REVOKE_ME=$(it_token revoke-me engineer)
+RATCHET_TOKEN=$REVOKE_ME api GET /v1/whoami
+check_status "token before revocation works" 200
+RATCHET_TOKEN=$ADMIN_TOKEN api DELETE /v1/tokens/revoke-me
+check_status "revoke token revoke-me" 200
+check_jq "revoked token record: revoked_at set" '.revoked_at != null' true
+RATCHET_TOKEN=$REVOKE_ME api GET /v1/whoami
+check_status "revoked token → 401 on GET" 401
+check_jq "revoked token: error code" .error.code unauthorized
+RATCHET_TOKEN=$REVOKE_ME api POST /v1/changes '{"key":"by-revoked","title":"t","service":"roles","impact":"low"}'
+check_status "revoked token → 401 on POST" 401
+check_eq "revoked token wrote nothing" 0 "$(q "SELECT count(*) FROM changes WHERE key = 'by-revoked'")"
+RATCHET_TOKEN=$ADMIN_TOKEN api DELETE /v1/tokens/revoke-me
+check_status "revoking twice → 409" 409
+RATCHET_TOKEN=$ADMIN_TOKEN api DELETE /v1/tokens/no-such-token
+check_status "revoking an unknown token → 404" 404
+
+# A throwaway token revoked by the matrix is refused too.
+RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/tokens '{"name":"api-made","role":"auditor"}'
+check_status "POST /v1/tokens makes a token" 201
+API_MADE=$(jq -r .token <<<"$BODY")
+RATCHET_TOKEN=$API_MADE api GET /v1/whoami
+check_jq "token made through the API authenticates" '"\(.name) \(.role)"' "api-made auditor"
+RATCHET_TOKEN=$ADMIN_TOKEN api DELETE /v1/tokens/api-made
+RATCHET_TOKEN=$API_MADE api GET /v1/whoami
+check_status "API-made token after revocation → 401" 401
+
+EXP_AT=$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%S.%NZ)
+EXPIRING=$(cd "$IT_ROOT" && "$RATCHETD" token create --name expiring --role engineer \
+	--expires-at "$EXP_AT" --db "$IT_OWNER_DB" 2>>"$IT_DIR/ratchetd.log")
+check_eq "ratchetd token create --expires-at prints a token" 1 \
+	"$([[ "$EXPIRING" =~ ^rt_[A-Za-z0-9_-]{43}$ ]] && echo 1 || echo 0)"
+sleep 2
+RATCHET_TOKEN=$EXPIRING api GET /v1/whoami
+check_status "expired token → 401" 401
+check_jq "expired token: error code" .error.code unauthorized
+RATCHET_TOKEN=$EXPIRING api POST /v1/changes '{"key":"by-expired","title":"t","service":"roles","impact":"low"}'
+check_status "expired token → 401 on POST" 401
+check_eq "expired token wrote nothing" 0 "$(q "SELECT count(*) FROM changes WHERE key = 'by-expired'")"
+
+# --- actor ------------------------------------------------------------------------------------
+as engineer POST /v1/changes '{"key":"actor-1","title":"t","service":"roles","impact":"low","state":"effective"}'
+check_status "eng1 files a change" 201
+check_jq "change filed by eng1: created_by" .created_by eng1
+ACTOR_ID=$(jq -r .id <<<"$BODY")
+check_eq "change filed by eng1: created_by in the database" eng1 \
+	"$(q "SELECT created_by FROM changes WHERE id = ${ACTOR_ID:-0}")"
+as engineer POST "/v1/changes/$ACTOR_ID/ios" '{"category":"data","description":"d"}'
+check_status "eng1 records an IO" 201
+check_jq "IO recorded by eng1: recorded_by" .recorded_by eng1
+ACTOR_IO=$(jq -r .id <<<"$BODY")
+as engineer POST "/v1/changes/$ACTOR_ID/amend" '{"impact":"high","reason":"r"}'
+check_status "eng1 amends" 201
+check_jq "amendment by eng1: created_by" '.amendments[-1].created_by' eng1
+as engineer POST "/v1/ios/$ACTOR_IO/retract" '{"reason":"wrong"}'
+check_status "eng1 retracts" 200
+check_jq "retraction by eng1: by" .retracted.by eng1
+as engineer POST /v1/changes '{"key":"actor-2","title":"t","service":"roles","impact":"low","created_by":"someone"}'
+check_status "created_by in the body → 400" 400
+check_jq "created_by in the body: error code" .error.code invalid_input
+check_jq "created_by in the body: field" '[.error.details[]?.field] | index("created_by") != null' true
+check_eq "created_by in the body: nothing written" 0 "$(q "SELECT count(*) FROM changes WHERE key = 'actor-2'")"
+as engineer POST "/v1/changes/$ACTOR_ID/ios" '{"category":"data","description":"d","recorded_by":"someone"}'
+check_status "recorded_by in the body → 400" 400
+check_jq "recorded_by in the body: field" '[.error.details[]?.field] | index("recorded_by") != null' true
+check_eq "audit entries for eng1's writes name eng1 as actor" 4 \
+	"$(q "SELECT count(*) FROM audit_log WHERE actor = 'eng1' AND object_id IN ('$ACTOR_ID', '$ACTOR_IO')")"
+check_eq "no audit entry names someone" 0 "$(q "SELECT count(*) FROM audit_log WHERE actor = 'someone'")"
+
+it_finish
