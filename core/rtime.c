@@ -217,7 +217,11 @@ int rtime_parse(const char *s, int64_t *usec, struct err *err)
 		return -1;
 	int64_t days = rtime_days_from_civil(f.year, (unsigned)f.month, (unsigned)f.day);
 	int64_t secs = days * SEC_PER_DAY + f.hour * 3600 + f.minute * 60 + f.second;
-	*usec = (secs - f.offset_sec) * USEC_PER_SEC + f.frac_usec;
+	int64_t utc = (secs - f.offset_sec) * USEC_PER_SEC + f.frac_usec;
+	/* The instant itself must lie in 0001..9999 UTC, or it cannot be written back. */
+	if (utc < RTIME_MIN || utc > RTIME_MAX)
+		return bad_timestamp(err, s, "lies outside 0001-01-01 to 9999-12-31 in UTC");
+	*usec = utc;
 	return 0;
 }
 

@@ -103,7 +103,17 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	char *name = req_decode(key, strlen(key));
 	char *val = req_decode(raw, strlen(raw));
 	free(raw);
-	if (!name || !val || r->n_query >= REQ_MAX_QUERY) {
+	int repeated = 0;
+	for (int i = 0; name && i < r->n_query; i++)
+		repeated |= strcmp(r->query[i].name, name) == 0;
+	if (repeated && !r->repeated_query[0])
+		snprintf(r->repeated_query, sizeof(r->repeated_query), "%s", name);
+	if (!name || !val || repeated || r->n_query >= REQ_MAX_QUERY) {
+		if (repeated) {
+			free(name);
+			free(val);
+			return MHD_YES;
+		}
 		if (!r->bad_query[0])
 			snprintf(r->bad_query, sizeof(r->bad_query), "%s",
 				 name ? name : "(undecodable name)");
@@ -170,6 +180,16 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	log_set_request_id(NULL);
 	resp_release(&out);
 	req_release(&r);
+}
+
+/* libmicrohttpd's own messages go to the log, one line each. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warnx("http: %s", msg);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -326,12 +346,16 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 4096,
 		MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
-		MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
 		free_tls(s);
 		free(s);
-		err_set(err, ERR_UNAVAILABLE, "could not listen on %s (address in use%s?)",
-			cfg->listen, cfg->tls_cert ? ", or an unusable certificate or key" : "");
+		err_set(err, ERR_UNAVAILABLE,
+			"could not listen on %s: the address is in use or not on this machine%s "
+			"(see "
+			"the log line before)",
+			cfg->listen,
+			cfg->tls_cert ? ", or the certificate or key is unusable" : "");
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info =

@@ -94,6 +94,12 @@ static int cmd_token_create(struct server_config *cfg)
 			role_names.list);
 		return 2;
 	}
+	if (!model_valid_service(cfg->token_name)) {
+		fprintf(stderr,
+			"ratchetd: token name \"%s\" must match [a-z0-9][a-z0-9._-]{0,62}\n",
+			cfg->token_name);
+		return 2;
+	}
 	if (model_lookup(&role_names, cfg->token_role) < 0) {
 		fprintf(stderr, "ratchetd: unknown role \"%s\"; expected one of: %s\n",
 			cfg->token_role, role_names.list);

@@ -27,7 +27,8 @@ struct req {
 		char *value;
 	} query[REQ_MAX_QUERY];
 	int n_query;
-	char bad_query[64]; /* the first query parameter that could not be decoded, or "" */
+	char bad_query[64];	 /* the first query parameter that could not be decoded, or "" */
+	char repeated_query[64]; /* the first query parameter given twice, or "" */
 	const char *authorization;
 	const char *idempotency_key;
 	const char *body;

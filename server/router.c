@@ -97,7 +97,8 @@ const struct route *router_match(const char *method, const char *path, struct re
 		}
 		if (!strstr(allow, rt->method)) {
 			size_t len = strlen(allow);
-			snprintf(allow + len, 64 - len, "%s%s", len ? ", " : "", rt->method);
+			snprintf(allow + len, 64 - len, "%s%s%s", len ? ", " : "", rt->method,
+				 strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
 		}
 	}
 	if (allow[0]) {
@@ -224,14 +225,24 @@ static int dispatch(struct req *r, struct resp *out, struct err *err)
 		return err_set(err, ERR_HEADERS_TOO_LARGE,
 			       "request headers are larger than %zu bytes",
 			       r->config ? r->config->max_header : 0);
-	const struct route *rt = router_match(r->method, r->path, r, out->allow, err);
+	/* Every /v1 request needs a valid token before anything about routes is said. */
+	int is_v1 = strncmp(r->path, "/v1/", 4) == 0 || strcmp(r->path, "/v1") == 0;
+	if (is_v1 && auth_check(r, err) < 0)
+		return -1;
+	/* HEAD is GET without the body (libmicrohttpd drops it). */
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	const struct route *rt = router_match(method, r->path, r, out->allow, err);
 	if (!rt)
 		return -1;
 	if (r->body_too_large)
 		return err_set(err, ERR_TOO_LARGE, "request body is larger than %zu bytes",
 			       r->config ? r->config->max_body : 0);
-	if (!(rt->flags & ROUTE_PUBLIC) && (auth_check(r, err) < 0 || check_role(r, rt, err) < 0))
+	if (!(rt->flags & ROUTE_PUBLIC) &&
+	    ((!is_v1 && auth_check(r, err) < 0) || check_role(r, rt, err) < 0))
 		return -1;
+	if (r->repeated_query[0])
+		return err_detail(err, r->repeated_query, 0, 0,
+				  "query parameter given more than once");
 	if (r->bad_query[0])
 		return err_detail(
 			err, r->bad_query, 0, 0,

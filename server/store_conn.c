@@ -56,7 +56,8 @@ PGconn *store_conn(struct err *err)
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(conn));
 		msg[strcspn(msg, "\n")] = '\0';
 		PQfinish(conn);
-		err_set(err, ERR_UNAVAILABLE, "database unavailable: %s", msg);
+		log_warnx("database unavailable: %s", msg); /* details stay in the log */
+		err_set(err, ERR_UNAVAILABLE, "database unavailable");
 		return NULL;
 	}
 	PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'");
@@ -81,8 +82,10 @@ int store_result_error(PGconn *conn, PGresult *res, struct err *err)
 	text[strcspn(text, "\0")] = '\0';
 	primary = text;
 	if (!state || PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
-	    strncmp(state, "57P", 3) == 0)
-		return err_set(err, ERR_UNAVAILABLE, "database unavailable: %s", primary);
+	    strncmp(state, "57P", 3) == 0) {
+		log_warnx("database unavailable: %s", primary);
+		return err_set(err, ERR_UNAVAILABLE, "database unavailable");
+	}
 	if (strcmp(state, "23505") == 0)
 		return err_set(err, ERR_CONFLICT, "already exists");
 	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)

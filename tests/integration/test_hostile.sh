@@ -313,15 +313,31 @@ for m in PATCH PUT OPTIONS TRACE DELETE; do
 	raw "$m" /v1/changes -H "$AUTH"
 	expect "$m /v1/changes" 405 method_not_allowed
 	allow=$(sed -n 's/^[Aa]llow: *//p' <<<"$HDRS" | tr -d ' ' | tr ',' '\n' | sort | paste -sd,)
-	check_eq "$m /v1/changes: Allow names GET and POST" "GET,POST" "$allow"
+	check_eq "$m /v1/changes: Allow names GET, HEAD and POST" "GET,HEAD,POST" "$allow"
 done
 for m in PATCH PUT TRACE; do
 	raw "$m" /healthz
 	expect "$m /healthz" 405 method_not_allowed
-	check_eq "$m /healthz: Allow: GET" GET "$(sed -n 's/^[Aa]llow: *//p' <<<"$HDRS")"
+	check_eq "$m /healthz: Allow: GET, HEAD" "GET, HEAD" "$(sed -n 's/^[Aa]llow: *//p' <<<"$HDRS" | tr -d '\r')"
 	raw "$m" /v1/nope -H "$AUTH"
 	expect "$m /v1/nope (unknown path)" 404 not_found
+	raw "$m" /v1/nope
+	expect "$m /v1/nope without a token says nothing about routes" 401 unauthorized
+	raw "$m" /v1/changes
+	expect "$m /v1/changes without a token says nothing about methods" 401 unauthorized
 done
+# HEAD answers wherever GET does, without a body.
+HEAD_STATUS=$(curl -s -o /dev/null -w '%{http_code}' -I "$RATCHET_URL/healthz")
+check_eq "HEAD /healthz" 200 "$HEAD_STATUS"
+HEAD_STATUS=$(curl -s -o /dev/null -w '%{http_code}' -I -H "$AUTH" "$RATCHET_URL/v1/changes")
+check_eq "HEAD /v1/changes" 200 "$HEAD_STATUS"
+# A query parameter given twice is refused, naming it.
+api GET "/v1/changes?limit=1&limit=2"
+check_status "limit given twice" 400
+check_jq "limit given twice names limit" '.error.details[0].field + ": " + .error.details[0].message' \
+	"limit: query parameter given more than once"
+api GET "/v1/changes?service=a&service=b"
+check_status "service given twice" 400
 raw BREW /v1/changes -H "$AUTH"
 expect "invented method BREW on a known path" 405 method_not_allowed
 alive "methods"

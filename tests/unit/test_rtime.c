@@ -292,9 +292,27 @@ static void test_first_and_last_supported_instants_parse(void **state)
 	assert_int_equal(parse_ok("0001-01-01T00:00:00Z"), INT64_C(-62135596800) * USEC);
 	assert_int_equal(parse_ok("9999-12-31T23:59:59.999999Z"),
 			 INT64_C(253402300799) * USEC + 999999);
-	/* an offset may push the UTC instant just outside 0001..9999 */
-	assert_int_equal(parse_ok("0001-01-01T00:00:00+00:01"), INT64_C(-62135596860) * USEC);
-	assert_int_equal(parse_ok("9999-12-31T23:59:59-00:01"), INT64_C(253402300859) * USEC);
+	assert_int_equal(parse_ok("0001-01-01T00:01:00+00:01"), INT64_C(-62135596800) * USEC);
+}
+
+static void test_an_offset_that_pushes_the_instant_outside_the_years_is_rejected(void **state)
+{
+	(void)state;
+	static const char *const cases[] = {
+		"0001-01-01T00:00:00+00:01",
+		"9999-12-31T23:59:59-00:01",
+		"9999-12-31T23:59:59-23:59",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct err err;
+		err_init(&err);
+		int64_t usec = 42;
+		assert_int_equal(rtime_parse(cases[i], &usec, &err), -1);
+		assert_int_equal(err.code, ERR_INVALID);
+		assert_non_null(
+			strstr(err.message, "lies outside 0001-01-01 to 9999-12-31 in UTC"));
+		assert_int_equal(usec, 42);
+	}
 }
 
 static void test_message_quotes_the_input(void **state)
@@ -454,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_year_0000_is_rejected),
 		cmocka_unit_test(test_years_not_written_as_four_digits_are_rejected),
 		cmocka_unit_test(test_first_and_last_supported_instants_parse),
+		cmocka_unit_test(
+			test_an_offset_that_pushes_the_instant_outside_the_years_is_rejected),
 		cmocka_unit_test(test_message_quotes_the_input),
 		cmocka_unit_test(test_long_input_is_elided_in_the_message),
 		cmocka_unit_test(test_format_has_six_fraction_digits_and_z),
