@@ -6,7 +6,7 @@ BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS_CORE := libcjson libcrypto
+PKGS_CORE := libcjson libcrypto gsl
 PKGS_SERVER := libmicrohttpd libpq libcjson openssl
 PKGS_CLI := libcurl libcjson
 
@@ -33,7 +33,7 @@ CLI_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI) 2>/dev/null) $(CORE_LIBS)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null) $(CORE_LIBS)
 LDFLAGS_ALL := -pthread $(SAN)
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*.c core/stats/*.c))
 SERVER_SRC := $(sort $(wildcard server/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -62,7 +62,7 @@ else
 Q := @
 endif
 
-.PHONY: bench all deps run test test-only unit integration asan lint clean format fuzz fuzz-build \
+.PHONY: vectors bench all deps run test test-only unit integration asan lint clean format fuzz fuzz-build \
 	fuzz-replay FORCE
 
 all: $(LIB) $(RATCHETD) $(RATCHET) $(UNIT_BIN) $(FUZZ_REPLAY_BIN)
@@ -76,6 +76,13 @@ $(BUILD)/obj/core/%.o: core/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+# The numerical core gets the stricter warnings of STYLE.md.
+STATS_WARN := -Wfloat-equal -Wdouble-promotion -Wconversion
+$(BUILD)/obj/core/stats/%.o: core/stats/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CORE_CFLAGS) $(STATS_WARN) -c $< -o $@
 
 $(BUILD)/obj/server/%.o: server/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -165,6 +172,11 @@ integration: all
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=address,undefined DEBUG=1 all
 	@bash tests/asan.sh build-asan
+
+# Regenerates the committed reference vectors (needs the Python and R packages of make deps).
+vectors: deps
+	/usr/bin/python3 tests/vectors/make_vectors.py
+	Rscript tests/vectors/make_vectors.R
 
 # Benchmarks (not tests): figures and ratios against baselines measured in the same run.
 bench: deps

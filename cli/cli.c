@@ -8,7 +8,9 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "json.h"
 #include "model.h"
+#include "rtime.h"
 
 void cli_init(struct cli *cli)
 {
@@ -123,6 +125,64 @@ int cli_check_id(const char *cmd, const char *id)
 	return 0;
 }
 
+int cli_check_time(const char *cmd, const char *opt, const char *value)
+{
+	int64_t usec;
+	struct err err;
+	err_init(&err);
+	if (rtime_parse(value, &usec, &err) < 0)
+		return cli_usage(cmd, "%s: %s", opt, err.message);
+	return 0;
+}
+
+bool cli_is_utf8(const char *s)
+{
+	return json_utf8_invalid_at(s, strlen(s)) < 0;
+}
+
+/* The long option "--NAME[=value]" selects, given NAME's first len bytes:
+ * an exact name or an unambiguous prefix, as getopt_long matches; else NULL. */
+static const struct option *find_long_option(const struct option *options, const char *name,
+					     size_t len)
+{
+	const struct option *found = NULL;
+	bool ambiguous = false;
+	for (const struct option *o = options; o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		ambiguous = found != NULL;
+		found = o;
+	}
+	return ambiguous ? NULL : found;
+}
+
+int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option *options)
+{
+	optind = 0;
+	opterr = 0;
+	bool operands_only = false;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const struct option *opt = NULL;
+		if (!operands_only && strcmp(arg, "--") == 0) {
+			operands_only = true;
+			continue;
+		}
+		if (!operands_only && strncmp(arg, "--", 2) == 0)
+			opt = find_long_option(options, arg + 2, strcspn(arg + 2, "="));
+		if (!cli_is_utf8(arg))
+			return opt ? cli_usage(cmd, "--%s is not valid UTF-8", opt->name)
+				   : cli_usage(cmd, "argument %d is not valid UTF-8", i);
+		/* "--name value": the next argument is the option's value */
+		if (opt && opt->has_arg == required_argument && !strchr(arg, '=') && i + 1 < argc &&
+		    !cli_is_utf8(argv[++i]))
+			return cli_usage(cmd, "--%s is not valid UTF-8", opt->name);
+	}
+	return 0;
+}
+
 static void print_verbs(FILE *out, const char *noun, const char *summary,
 			const struct cli_verb *verbs, size_t n_verbs)
 {
@@ -152,6 +212,8 @@ int cli_dispatch(struct cli *cli, const char *noun, const char *summary,
 		}
 		return verbs[i].fn(cli, argc - 1, argv + 1);
 	}
+	if (!cli_is_utf8(argv[1]))
+		return cli_usage(noun, "the verb is not valid UTF-8");
 	fprintf(stderr, "ratchet: '%s' is not a %s verb; see 'ratchet %s --help'\n", argv[1], noun,
 		noun);
 	return CLI_EXIT_USAGE;

@@ -13,6 +13,7 @@
 
 struct err;
 struct model_names;
+struct option;
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -79,6 +80,18 @@ int cli_check_name(const char *cmd, const char *opt, const char *value,
 		   const struct model_names *names);
 /* Checks that id is a positive decimal record id. */
 int cli_check_id(const char *cmd, const char *id);
+/* Checks that value, given to option opt, is an RFC 3339 timestamp with an
+ * offset (rtime_parse); else a usage error that names opt and repeats
+ * rtime_parse's message. Returns 0 or CLI_EXIT_USAGE. */
+int cli_check_time(const char *cmd, const char *opt, const char *value);
+/* Whether s is valid UTF-8 (json_utf8_invalid_at). */
+bool cli_is_utf8(const char *s);
+/* Starts a verb's getopt_long loop over argv (argv[0] the verb): resets
+ * getopt and checks that every argument is valid UTF-8 before anything is
+ * parsed or sent. A bad argument is a usage error naming the long option of
+ * options it belongs to (as getopt_long would assign it), else its position
+ * after the verb. Returns 0 or CLI_EXIT_USAGE. */
+int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option *options);
 
 /* Runs the verb named argv[1] of noun; handles --help, a missing verb and an
  * unknown verb. */

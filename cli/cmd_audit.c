@@ -341,8 +341,8 @@ static int audit_verify(struct cli *cli, int argc, char **argv)
 	struct audit_point since;
 	bool has_since = false;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("audit verify", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c != OPT_SINCE)
 			return cli_bad_option("audit verify", c, argv);
@@ -365,8 +365,8 @@ static int audit_checkpoint(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {{NULL, 0, NULL, 0}};
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("audit checkpoint", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("audit checkpoint", c, argv);
 	int rc = cli_no_operand("audit checkpoint", argc, argv);
@@ -444,6 +444,9 @@ static int ls_option(int c, struct buf *path, struct ls_opts *o)
 	long limit;
 	if (c == OPT_LIMIT && cli_parse_long("audit ls", "--limit", optarg, 1, 1000, &limit))
 		return CLI_EXIT_USAGE;
+	if ((c == OPT_SINCE || c == OPT_UNTIL) &&
+	    cli_check_time("audit ls", c == OPT_SINCE ? "--since" : "--until", optarg))
+		return CLI_EXIT_USAGE;
 	if (c == OPT_CURSOR)
 		o->cursor = optarg;
 	else if (c == OPT_ALL)
@@ -473,9 +476,7 @@ static int audit_ls(struct cli *cli, int argc, char **argv)
 	struct buf path;
 	buf_init(&path, 0);
 	buf_printf(&path, "/v1/audit");
-	int c, rc = 0;
-	optind = 0;
-	opterr = 0;
+	int c, rc = cli_getopt_start("audit ls", argc, argv, options);
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		rc = ls_option(c, &path, &o);
 		if (rc < 0)
@@ -483,6 +484,8 @@ static int audit_ls(struct cli *cli, int argc, char **argv)
 	}
 	if (!rc)
 		rc = cli_no_operand("audit ls", argc, argv);
+	if (!rc && o.cursor && o.all)
+		rc = cli_usage("audit ls", "--cursor and --all exclude each other");
 	if (!rc && cli->format == OUTPUT_CSV)
 		rc = cli_list(cli, path.data, o.cursor, o.all, entry_csv_columns,
 			      ARRAY_SIZE(entry_csv_columns));

@@ -173,8 +173,8 @@ static int change_show(struct cli *cli, int argc, char **argv)
 	static const struct option options[] = {{NULL, 0, NULL, 0}};
 	const char *ref = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("change show", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("change show", c, argv);
 	int rc = cli_one_operand("change show", "REF", argc, argv, &ref);
@@ -225,6 +225,8 @@ static int ls_option(int c, struct buf *path, struct ls_opts *o)
 		rc = cli_check_name(cmd, "--category", optarg, &io_category_names);
 	else if (c == OPT_LIMIT)
 		rc = cli_parse_long(cmd, "--limit", optarg, 1, 1000, &limit);
+	else if (c == OPT_SINCE || c == OPT_UNTIL)
+		rc = cli_check_time(cmd, c == OPT_SINCE ? "--since" : "--until", optarg);
 	if (rc)
 		return rc;
 	if (c == OPT_CURSOR)
@@ -257,9 +259,7 @@ static int change_ls(struct cli *cli, int argc, char **argv)
 	struct buf path;
 	buf_init(&path, 0);
 	buf_printf(&path, "/v1/changes");
-	int c, rc = 0;
-	optind = 0;
-	opterr = 0;
+	int c, rc = cli_getopt_start("change ls", argc, argv, options);
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		rc = ls_option(c, &path, &o);
 		if (rc < 0)
@@ -267,6 +267,8 @@ static int change_ls(struct cli *cli, int argc, char **argv)
 	}
 	if (!rc)
 		rc = cli_no_operand("change ls", argc, argv);
+	if (!rc && o.cursor && o.all)
+		rc = cli_usage("change ls", "--cursor and --all exclude each other");
 	if (!rc)
 		rc = cli_list(cli, path.data, o.cursor, o.all, cmd_change_columns,
 			      cmd_change_n_columns);
@@ -290,11 +292,13 @@ static int change_effective(struct cli *cli, int argc, char **argv)
 	};
 	const char *ref = NULL, *at = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("change effective", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c != OPT_AT)
 			return cli_bad_option("change effective", c, argv);
+		if (cli_check_time("change effective", "--at", optarg))
+			return CLI_EXIT_USAGE;
 		at = optarg;
 	}
 	int rc = cli_one_operand("change effective", "REF", argc, argv, &ref);
@@ -329,10 +333,12 @@ static int amend_body(int argc, char **argv, cJSON *body)
 	};
 	const char *cmd = "change amend";
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start(cmd, argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c == OPT_EFFECTIVE_AT) {
+			if (cli_check_time(cmd, "--effective-at", optarg))
+				return CLI_EXIT_USAGE;
 			cJSON_AddStringToObject(body, "effective_at", optarg);
 		} else if (c == OPT_IMPACT) {
 			if (cli_check_name(cmd, "--impact", optarg, &impact_names))
@@ -380,8 +386,8 @@ static int change_review(struct cli *cli, int argc, char **argv)
 	const char *ref = NULL;
 	bool no_io = false;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("change review", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c != OPT_NO_IO)
 			return cli_bad_option("change review", c, argv);

@@ -124,10 +124,10 @@ static int new_option(struct new_opts *o, int c, const char *arg)
 		break;
 	case OPT_PLANNED_FOR:
 		o->planned_for = arg;
-		break;
+		return cli_check_time(CMD, "--planned-for", arg);
 	case OPT_EFFECTIVE_AT:
 		o->effective_at = arg;
-		break;
+		return cli_check_time(CMD, "--effective-at", arg);
 	case OPT_EFFECTIVE:
 		o->effective = true;
 		break;
@@ -176,8 +176,8 @@ static int parse_new(struct new_opts *o, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start(CMD, argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		int rc = new_option(o, c, optarg);
 		if (rc < 0)

@@ -106,6 +106,9 @@ static int add_option(cJSON *body, int c, const char *arg, char **argv)
 	} else if (c == OPT_CANDIDATE) {
 		cJSON_DeleteItemFromObjectCaseSensitive(body, "status");
 		cJSON_AddStringToObject(body, "status", "candidate");
+	} else if (c == OPT_REVERSIBLE_UNTIL &&
+		   cli_check_time("io add", "--reversible-until", arg)) {
+		return CLI_EXIT_USAGE;
 	} else if (c >= OPT_DESCRIPTION && c <= OPT_REVERSAL_COST) {
 		const char *field = fields[c - OPT_DESCRIPTION];
 		cJSON_DeleteItemFromObjectCaseSensitive(body, field);
@@ -130,9 +133,7 @@ static int io_add(struct cli *cli, int argc, char **argv)
 	};
 	cJSON *body = cJSON_CreateObject();
 	const char *ref = NULL;
-	int c, rc = 0;
-	optind = 0;
-	opterr = 0;
+	int c, rc = cli_getopt_start("io add", argc, argv, options);
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		rc = add_option(body, c, optarg, argv);
 	if (!rc)
@@ -176,6 +177,8 @@ static int ls_option(int c, struct buf *path, struct ls_opts *o)
 			       optarg, io_status_names.list);
 	else if (c == OPT_LIMIT)
 		rc = cli_parse_long(cmd, "--limit", optarg, 1, 1000, &limit);
+	else if (c == OPT_SINCE || c == OPT_UNTIL)
+		rc = cli_check_time(cmd, c == OPT_SINCE ? "--since" : "--until", optarg);
 	if (rc)
 		return rc;
 	if (c == OPT_CURSOR)
@@ -207,9 +210,7 @@ static int io_ls(struct cli *cli, int argc, char **argv)
 	struct buf path;
 	buf_init(&path, 0);
 	buf_printf(&path, "/v1/ios");
-	int c, rc = 0;
-	optind = 0;
-	opterr = 0;
+	int c, rc = cli_getopt_start("io ls", argc, argv, options);
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		rc = ls_option(c, &path, &o);
 		if (rc < 0)
@@ -217,6 +218,8 @@ static int io_ls(struct cli *cli, int argc, char **argv)
 	}
 	if (!rc)
 		rc = cli_no_operand("io ls", argc, argv);
+	if (!rc && o.cursor && o.all)
+		rc = cli_usage("io ls", "--cursor and --all exclude each other");
 	if (!rc)
 		rc = cli_list(cli, path.data, o.cursor, o.all, cmd_io_columns, cmd_io_n_columns);
 	buf_release(&path);
@@ -230,8 +233,8 @@ static int io_confirm(struct cli *cli, int argc, char **argv)
 	static const struct option options[] = {{NULL, 0, NULL, 0}};
 	const char *id = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("io confirm", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("io confirm", c, argv);
 	int rc = cli_one_operand("io confirm", "ID", argc, argv, &id);
@@ -255,8 +258,8 @@ static int io_retract(struct cli *cli, int argc, char **argv)
 	};
 	const char *id = NULL, *reason = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("io retract", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c != OPT_REASON)
 			return cli_bad_option("io retract", c, argv);

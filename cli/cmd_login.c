@@ -55,8 +55,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("login", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("login", c, argv);
 	int rc = cli_no_operand("login", argc, argv);

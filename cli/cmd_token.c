@@ -50,8 +50,8 @@ static int create_body(int argc, char **argv, cJSON *body)
 	};
 	const char *cmd = "token create";
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start(cmd, argc, argv, options))
+		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c < OPT_NAME || c > OPT_EXPIRES_AT)
 			return cli_bad_option(cmd, c, argv);
@@ -59,6 +59,8 @@ static int create_body(int argc, char **argv, cJSON *body)
 			return CLI_EXIT_USAGE;
 		if (!*optarg)
 			return cli_usage(cmd, "empty value for --%s", options[c - OPT_NAME].name);
+		if (c == OPT_EXPIRES_AT && cli_check_time(cmd, "--expires-at", optarg))
+			return CLI_EXIT_USAGE;
 		cJSON_DeleteItemFromObjectCaseSensitive(body, fields[c - OPT_NAME]);
 		cJSON_AddStringToObject(body, fields[c - OPT_NAME], optarg);
 	}
@@ -108,8 +110,8 @@ static int token_ls(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {{NULL, 0, NULL, 0}};
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("token ls", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("token ls", c, argv);
 	int rc = cli_no_operand("token ls", argc, argv);
@@ -125,8 +127,8 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	static const struct option options[] = {{NULL, 0, NULL, 0}};
 	const char *name = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("token revoke", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("token revoke", c, argv);
 	int rc = cli_one_operand("token revoke", "NAME", argc, argv, &name);

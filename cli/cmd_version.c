@@ -52,8 +52,8 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	int c;
-	optind = 0;
-	opterr = 0;
+	if (cli_getopt_start("version", argc, argv, options))
+		return CLI_EXIT_USAGE;
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("version", c, argv);
 	int rc = cli_no_operand("version", argc, argv);

@@ -88,6 +88,8 @@ static int set_output(struct cli *cli, const char *name, const char *value)
 
 static int set_global(struct cli *cli, enum global_id id, const char *name, const char *value)
 {
+	if (!cli_is_utf8(value))
+		return cli_usage(NULL, "%s is not valid UTF-8", name);
 	switch (id) {
 	case GLOBAL_URL:
 		cli->url = value;
@@ -186,6 +188,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i].name, argv[0]) == 0)
 			return commands[i].fn(cli, argc, argv);
+	if (!cli_is_utf8(argv[0]))
+		return cli_usage(NULL, "the command is not valid UTF-8");
 	if (argv[0][0] == '-' && argv[0][1] != '\0')
 		return cli_usage(NULL, "unknown option '%s'", argv[0]);
 	fprintf(stderr, "ratchet: '%s' is not a command; see 'ratchet --help'\n", argv[0]);

@@ -1,8 +1,9 @@
 /* Library-wide initialisation. */
 #include "common.h"
 #include "core.h"
+#include "stats/status.h"
 
 void core_init(void)
 {
-	/* Nothing global yet: the numerical core turns GSL's aborting handler off here. */
+	stats_init(); /* GSL's default handler aborts the process; ratchet checks every return */
 }

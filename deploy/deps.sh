@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="build-essential pkg-config libmicrohttpd-dev libpq-dev postgresql
 libcurl4-openssl-dev libcjson-dev libyaml-dev libgsl-dev libcmocka-dev libssl-dev
-clang libclang-rt-14-dev jq curl git cppcheck clang-format"
+clang libclang-rt-14-dev jq curl git cppcheck clang-format wrk openssl
+python3-scipy python3-statsmodels python3-numpy r-base-core r-cran-segmented r-cran-survival"
 
 missing=""
 for pkg in $PACKAGES; do

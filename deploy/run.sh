@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: starts the private dev database, migrates it, creates the admin token on first
-# start, and runs ratchetd in the foreground (Ctrl-C stops it; the database keeps running).
+# start, and runs ratchetd until Ctrl-C (or SIGTERM) stops it; the database keeps running.
+# ratchetd reports the address it bound in var/ratchetd.port, so RATCHET_LISTEN=HOST:0 works.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,9 +33,53 @@ if [ ! -s var/admin.token ]; then
 	echo "run: created the admin token in var/admin.token"
 fi
 
-# The URL a client uses: a wildcard listen address is reached on loopback.
-host=${LISTEN%:*}
-port=${LISTEN##*:}
+PORT_FILE=var/ratchetd.port
+rm -f "$PORT_FILE"
+# A background command of a script ignores SIGINT; `trap -` gives ratchetd the default back, so
+# a Ctrl-C that comes before it starts waiting for signals still stops it.
+(
+	trap - INT QUIT
+	exec "$BUILD/ratchetd" serve --db "$(cat var/db.conninfo)" --listen "$LISTEN" \
+		--port-file "$PORT_FILE"
+) &
+pid=$!
+
+# Ctrl-C reaches ratchetd from the terminal too; forwarding covers a signal sent to this script
+# alone. ratchetd shuts down cleanly on either, and this script ends with its exit status.
+stopping=
+trap 'stopping=1; kill -INT "$pid" 2>/dev/null || true' INT
+trap 'stopping=1; kill -TERM "$pid" 2>/dev/null || true' TERM
+
+# wait_ratchetd: waits until ratchetd has exited and sets status to its exit status. A trapped
+# signal interrupts `wait` (status > 128) while ratchetd is still stopping, so wait again.
+wait_ratchetd() {
+	while :; do
+		if wait "$pid"; then status=0; else status=$?; fi
+		kill -0 "$pid" 2>/dev/null || return 0
+	done
+}
+
+for ((i = 0; i < 100; i++)); do
+	[ -s "$PORT_FILE" ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ ! -s "$PORT_FILE" ]; then
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "run: ratchetd did not report its address in $PORT_FILE within 10 s; stopping it" >&2
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_ratchetd
+		exit 1
+	fi
+	wait_ratchetd
+	[ -n "$stopping" ] || echo "run: ratchetd exited with status $status before it was ready" >&2
+	exit "$status"
+fi
+
+# The URL a client uses: the address ratchetd bound; a wildcard one is reached on loopback.
+addr=$(head -n 1 "$PORT_FILE")
+host=${addr%:*}
+port=${addr##*:}
 case "$host" in
 "" | 0.0.0.0 | "[::]") host=127.0.0.1 ;;
 esac
@@ -53,4 +98,5 @@ Try, in another terminal:
 
 EOF
 
-exec "$BUILD/ratchetd" serve --db "$(cat var/db.conninfo)" --listen "$LISTEN"
+wait_ratchetd
+exit "$status"
