@@ -338,15 +338,24 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 	if (s->tls_cert)
 		flags |= MHD_USE_TLS;
 	unsigned timeout_s = (unsigned)((cfg->conn_timeout + 999999) / 1000000);
-	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header + 4096,
-		MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, NULL},
+		{MHD_OPTION_SOCK_ADDR, 0, &ss},
+		{MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+		{MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(cfg->max_header + 4096), NULL},
+		/* the TLS pair last, cut off when serving plain HTTP */
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (!s->tls_cert)
+		opts[ARRAY_SIZE(opts) - 3].option = MHD_OPTION_END;
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+				     MHD_OPTION_END);
 	if (!s->daemon) {
 		free_tls(s);
 		free(s);
