@@ -22,6 +22,18 @@ static cJSON *audit_to_json(const struct audit_row *a)
 	return o;
 }
 
+static const struct model_names object_type_names = {(const char *const[]){"change", "io", "token"},
+						     3, "change, io, token"};
+
+/* Whether some route of the table records this audit action. */
+static int known_action(const char *action)
+{
+	for (size_t i = 0; i < router_n_routes; i++)
+		if (router_routes[i].action && strcmp(router_routes[i].action, action) == 0)
+			return 1;
+	return 0;
+}
+
 static const char *const list_params[] = {"actor", "action", "object_type", "object_id", "since",
 					  "until", "cursor", "after_seq",   "limit",	 NULL};
 
@@ -42,9 +54,16 @@ int h_audit_list(struct req *r, struct resp *out, struct err *err)
 		else
 			f.after_seq = v;
 	}
+	if (after && req_query(r, "cursor"))
+		err_detail(err, "after_seq", 0, 0, "give cursor or after_seq, not both");
 	f.actor = req_query(r, "actor");
 	f.action = req_query(r, "action");
 	f.object_type = req_query(r, "object_type");
+	if (f.action && !known_action(f.action))
+		err_detail(err, "action", 0, 0, "unknown action \"%.64s\"", f.action);
+	if (f.object_type && model_lookup(&object_type_names, f.object_type) < 0)
+		err_detail(err, "object_type", 0, 0, "unknown value \"%.64s\"; expected one of: %s",
+			   f.object_type, object_type_names.list);
 	f.object_id = req_query(r, "object_id");
 	if (err_is_set(err))
 		return -1;

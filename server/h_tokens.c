@@ -8,7 +8,7 @@
 #include "json.h"
 #include "rtime.h"
 
-static cJSON *token_to_json(const struct token_record *t, const char *plain)
+cJSON *token_to_json(const struct token_record *t, const char *plain)
 {
 	cJSON *o = cJSON_CreateObject();
 	json_add_str(o, "name", t->name);

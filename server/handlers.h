@@ -21,6 +21,8 @@ int h_ios_get(struct req *r, struct resp *out, struct err *err);
 int h_ios_confirm(struct req *r, struct resp *out, struct err *err);
 int h_ios_retract(struct req *r, struct resp *out, struct err *err);
 
+/* A token record as API JSON, with the plain token when given (only when created). */
+cJSON *token_to_json(const struct token_record *t, const char *plain);
 int h_tokens_create(struct req *r, struct resp *out, struct err *err);
 int h_tokens_list(struct req *r, struct resp *out, struct err *err);
 int h_tokens_revoke(struct req *r, struct resp *out, struct err *err);

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <pthread.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -18,6 +19,11 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct server_config *cfg;
+	pthread_t reaper;
+	int reaper_running;
+	int stopping;
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cv;
 	char *tls_cert; /* PEM text, or NULL */
 	char *tls_key;
 };
@@ -67,6 +73,20 @@ static int load_tls(struct http_server *s, const struct server_config *cfg, stru
 	}
 	return 0;
 }
+
+/* Every open connection, so a reaper can close those whose request takes longer
+ * than --conn-timeout in total (a client dribbling bytes never goes idle). */
+struct conn_track {
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	int64_t phase_start; /* connected, or last answered */
+	int reaped;
+	struct conn_track *prev, *next;
+};
+
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_track *track_head;
 
 struct conn_state {
 	struct buf body;
@@ -151,6 +171,8 @@ static void send_resp(struct MHD_Connection *conn, struct resp *out, const char 
 	MHD_destroy_response(mr);
 }
 
+static void track_answered(struct MHD_Connection *conn);
+
 static void handle(const struct http_server *s, struct MHD_Connection *conn, const char *url,
 		   const char *method, struct conn_state *st)
 {
@@ -171,15 +193,113 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	r.body_too_large = st->too_large;
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &r);
 	size_t header_bytes = strlen(url) + strlen(method);
+	for (int i = 0; i < r.n_query; i++)
+		header_bytes += strlen(r.query[i].name) + strlen(r.query[i].value) + 2;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &header_bytes);
 	r.headers_too_large = header_bytes > s->cfg->max_header;
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
+	track_answered(conn);
 	log_info("%.16s %.200s %d %.1fms", method, url, out.status,
 		 (double)(now_usec() - st->started) / 1000.0);
 	log_set_request_id(NULL);
 	resp_release(&out);
 	req_release(&r);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_track *t = xcalloc(1, sizeof(*t));
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		t->fd = fd ? fd->connect_fd : -1;
+		t->peer_len = sizeof(t->peer);
+		if (t->fd < 0 || getpeername(t->fd, (struct sockaddr *)&t->peer, &t->peer_len) < 0)
+			t->peer_len = 0;
+		t->phase_start = now_usec();
+		pthread_mutex_lock(&track_mu);
+		t->next = track_head;
+		if (track_head)
+			track_head->prev = t;
+		track_head = t;
+		pthread_mutex_unlock(&track_mu);
+		*socket_context = t;
+		return;
+	}
+	struct conn_track *t = *socket_context;
+	if (!t)
+		return;
+	pthread_mutex_lock(&track_mu);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		track_head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&track_mu);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Marks the start of the next request on a connection (after an answer). */
+static void track_answered(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_track *t = ci ? ci->socket_context : NULL;
+	if (!t)
+		return;
+	pthread_mutex_lock(&track_mu);
+	t->phase_start = now_usec();
+	pthread_mutex_unlock(&track_mu);
+}
+
+/* Shuts down connections past their deadline; the peer check guards against a
+ * descriptor number that was already closed and reused. */
+static void reap_overdue(int64_t timeout)
+{
+	int64_t now = now_usec();
+	pthread_mutex_lock(&track_mu);
+	for (struct conn_track *t = track_head; t; t = t->next) {
+		if (t->reaped || t->fd < 0 || now - t->phase_start <= timeout || !t->peer_len)
+			continue;
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		if (getpeername(t->fd, (struct sockaddr *)&peer, &len) == 0 && len == t->peer_len &&
+		    memcmp(&peer, &t->peer, len) == 0) {
+			shutdown(t->fd, SHUT_RDWR);
+			log_warnx("closed a connection whose request took longer than %.0fs",
+				  (double)timeout / 1e6);
+		}
+		t->reaped = 1;
+	}
+	pthread_mutex_unlock(&track_mu);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct http_server *s = arg;
+	int64_t timeout = s->cfg->conn_timeout;
+	int64_t tick = timeout / 4 < 1000000 ? timeout / 4 : 1000000;
+	pthread_mutex_lock(&s->stop_mu);
+	while (!s->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		int64_t ns = until.tv_nsec + (tick % 1000000) * 1000;
+		until.tv_sec += (time_t)(tick / 1000000 + ns / 1000000000);
+		until.tv_nsec = (long)(ns % 1000000000);
+		pthread_cond_timedwait(&s->stop_cv, &s->stop_mu, &until);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->stop_mu);
+		reap_overdue(timeout);
+		pthread_mutex_lock(&s->stop_mu);
+	}
+	pthread_mutex_unlock(&s->stop_mu);
+	return NULL;
 }
 
 /* libmicrohttpd's own messages go to the log, one line each. */
@@ -343,6 +463,7 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 		{MHD_OPTION_SOCK_ADDR, 0, &ss},
 		{MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
 		{MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u, NULL},
 		{MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, NULL},
@@ -367,6 +488,10 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 			cfg->tls_cert ? ", or the certificate or key is unusable" : "");
 		return NULL;
 	}
+	pthread_mutex_init(&s->stop_mu, NULL);
+	pthread_cond_init(&s->stop_cv, NULL);
+	if (pthread_create(&s->reaper, NULL, reaper_main, s) == 0)
+		s->reaper_running = 1;
 	const union MHD_DaemonInfo *info =
 		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
 	if (!info || write_port_file(cfg->port_file, info->listen_fd, err) < 0) {
@@ -380,6 +505,13 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	if (s->reaper_running) {
+		pthread_mutex_lock(&s->stop_mu);
+		s->stopping = 1;
+		pthread_cond_signal(&s->stop_cv);
+		pthread_mutex_unlock(&s->stop_mu);
+		pthread_join(s->reaper, NULL);
+	}
 	MHD_stop_daemon(s->daemon);
 	free_tls(s);
 	free(s);

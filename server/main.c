@@ -10,7 +10,9 @@
 #include "config.h"
 #include "core.h"
 #include "err.h"
+#include "handlers.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "model.h"
 #include "rtime.h"
@@ -111,6 +113,12 @@ static int cmd_token_create(struct server_config *cfg)
 		fprintf(stderr, "ratchetd: --expires-at: %s\n", err.message);
 		return 2;
 	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (t.expires_at != RTIME_NONE && t.expires_at <= (int64_t)now.tv_sec * 1000000) {
+		fprintf(stderr, "ratchetd: --expires-at must lie in the future\n");
+		return 2;
+	}
 	char token[AUTH_TOKEN_LEN + 1], hash[65];
 	if (auth_token_generate(token, &err) < 0)
 		return fail(&err);
@@ -121,7 +129,21 @@ static int cmd_token_create(struct server_config *cfg)
 	t.name = xstrdup(cfg->token_name);
 	t.role = xstrdup(cfg->token_role);
 	t.created_by = xstrdup("ratchetd");
-	int rc = store_token_create(&t, hash, &err);
+	/* The token and its audit entry commit together, like every write. */
+	int rc = store_begin(&err);
+	if (rc == 0)
+		rc = store_token_create(&t, hash, &err);
+	if (rc == 0) {
+		cJSON *payload = token_to_json(&t, NULL);
+		char *text = json_print(payload);
+		cJSON_Delete(payload);
+		rc = store_audit_insert("ratchetd", "token.create", "token", t.name, text, &err);
+		free(text);
+	}
+	if (rc == 0)
+		rc = store_commit(&err);
+	if (rc < 0)
+		store_rollback();
 	token_record_release(&t);
 	store_disconnect();
 	if (rc < 0)
@@ -180,8 +202,8 @@ static int cmd_serve(struct server_config *cfg)
 		http_stop(s);
 		return fail(&err);
 	}
-	log_info("ratchetd %s serving on %s with %d threads", RATCHET_VERSION, cfg->listen,
-		 cfg->threads);
+	log_info("ratchetd %s serving %s on %s with %d threads", RATCHET_VERSION,
+		 cfg->tls_cert ? "HTTPS" : "HTTP", cfg->listen, cfg->threads);
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("received signal %d, stopping", sig);
@@ -202,6 +224,11 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	int skip = 2;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
 	if (strcmp(cmd, "token") == 0) {
 		if (argc < 3 || strcmp(argv[2], "create") != 0) {
 			fprintf(stderr, "usage: ratchetd token create --name N --role R\n");

@@ -177,8 +177,8 @@ static int run_write(struct req *r, const struct route *rt, struct resp *out, st
 	char req_hash[65];
 	hash_sha256_hex(r->body ? r->body : "", r->body_len, req_hash);
 	if (key && !valid_idempotency_key(key))
-		return err_set(err, ERR_INVALID,
-			       "Idempotency-Key must be 1 to 200 visible ASCII characters");
+		return err_detail(err, "Idempotency-Key", 0, 0,
+				  "must be 1 to 200 visible ASCII characters");
 	if (store_begin(err) < 0)
 		return -1;
 	if (key) {

@@ -1,8 +1,8 @@
 /* Fuzzes query-string handling: req_decode on the raw bytes, then the input as
  * a query string split the way libmicrohttpd splits it ('&' between arguments,
  * the first '=' between name and value, '+' as a space) and decoded the way
- * http.c's collect_query decodes it, fed to the list endpoints' validators of
- * server/query.c. No database is touched. */
+ * http.c's collect_query decodes it (keep collect() below in step with it),
+ * fed to the list endpoints' validators of server/query.c. No database. */
 #include "common.h"
 
 #include "core.h"
@@ -48,22 +48,28 @@ static void plus_to_space(char *s)
 			*s = ' ';
 }
 
-/* http.c's collect_query: 0 to stop (the table is full). */
-static int collect(struct req *r, const char *key, const char *value)
+/* http.c's collect_query: a repeated name is noted in repeated_query, an
+ * undecodable name or value, or one past REQ_MAX_QUERY, in bad_query. */
+static void collect(struct req *r, const char *key, const char *value)
 {
-	if (r->n_query >= REQ_MAX_QUERY)
-		return 0;
 	char *name = req_decode(key, strlen(key));
 	char *val = req_decode(value ? value : "", value ? strlen(value) : 0);
-	if (!name || !val) {
+	int repeated = 0;
+	for (int i = 0; name && i < r->n_query; i++)
+		repeated |= strcmp(r->query[i].name, name) == 0;
+	if (repeated && !r->repeated_query[0])
+		snprintf(r->repeated_query, sizeof(r->repeated_query), "%s", name);
+	if (!name || !val || repeated || r->n_query >= REQ_MAX_QUERY) {
+		if (!repeated && !r->bad_query[0])
+			snprintf(r->bad_query, sizeof(r->bad_query), "%s",
+				 name ? name : "(undecodable name)");
 		free(name);
 		free(val);
-		return 1;
+		return;
 	}
 	r->query[r->n_query].name = name;
 	r->query[r->n_query].value = val;
 	r->n_query++;
-	return 1;
 }
 
 /* libmicrohttpd's MHD_parse_arguments_ over args (modified in place). */
@@ -79,8 +85,7 @@ static void split_arguments(struct req *r, char *args)
 			plus_to_space(equals);
 		}
 		plus_to_space(args);
-		if (!collect(r, args, equals))
-			return;
+		collect(r, args, equals);
 		args = amper;
 	}
 }
@@ -116,8 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct req r = {0};
 	split_arguments(&r, args);
 	FUZZ_CHECK(r.n_query >= 0 && r.n_query <= REQ_MAX_QUERY);
+	/* Names are unique, so each finds its own value. */
 	for (int i = 0; i < r.n_query; i++)
-		FUZZ_CHECK(req_query(&r, r.query[i].name) != NULL);
+		FUZZ_CHECK(req_query(&r, r.query[i].name) == r.query[i].value);
+	FUZZ_CHECK(memchr(r.bad_query, '\0', sizeof(r.bad_query)) != NULL);
+	FUZZ_CHECK(memchr(r.repeated_query, '\0', sizeof(r.repeated_query)) != NULL);
 	check_validators(&r);
 	req_release(&r);
 	free(args);

@@ -1,17 +1,14 @@
-/* Fuzzes rtime_parse and rtime_format. Invariants: a parsed instant inside
- * 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z formats to a string that
- * parses back to the same instant (and formats identically); one outside it
- * (an offset pushed it over) formats with a year rtime_parse refuses; any
- * int64 formats within RTIME_BUFSZ. */
+/* Fuzzes rtime_parse and rtime_format. Invariants: a parsed instant lies in
+ * RTIME_MIN..RTIME_MAX (0001..9999 UTC) and formats to a string that parses
+ * back to the same instant (and formats identically); an instant outside
+ * formats to something rtime_parse refuses; any int64 formats within
+ * RTIME_BUFSZ. */
 #include "common.h"
 
 #include "core.h"
 #include "err.h"
 #include "fuzz.h"
 #include "rtime.h"
-
-#define RTIME_FIRST (INT64_C(-62135596800) * 1000000)	      /* 0001-01-01T00:00:00Z */
-#define RTIME_LAST (INT64_C(253402300799) * 1000000 + 999999) /* 9999-12-31T23:59:59.999999Z */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -29,7 +26,7 @@ static void check_round_trip(int64_t usec)
 	struct err err;
 	err_init(&err);
 	int rc = rtime_parse(text, &again, &err);
-	if (usec < RTIME_FIRST || usec > RTIME_LAST) {
+	if (usec < RTIME_MIN || usec > RTIME_MAX) {
 		FUZZ_CHECK(rc < 0 && err.code == ERR_INVALID);
 		return;
 	}
@@ -52,7 +49,7 @@ static void check_format_of_raw(const uint8_t *data, size_t size)
 	memset(text, 'x', sizeof(text));
 	rtime_format(usec, text);
 	FUZZ_CHECK(memchr(text, '\0', RTIME_BUFSZ) != NULL);
-	if (usec >= RTIME_FIRST && usec <= RTIME_LAST)
+	if (usec >= RTIME_MIN && usec <= RTIME_MAX)
 		check_round_trip(usec);
 }
 
@@ -63,9 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err err;
 	err_init(&err);
 	if (rtime_parse(s, &usec, &err) == 0) {
-		/* The offset moves the instant by less than a day from the written date. */
-		FUZZ_CHECK(usec >= RTIME_FIRST - INT64_C(86400000000) &&
-			   usec <= RTIME_LAST + INT64_C(86400000000));
+		/* The UTC instant itself lies in 0001..9999, whatever the offset. */
+		FUZZ_CHECK(usec >= RTIME_MIN && usec <= RTIME_MAX);
 		check_round_trip(usec);
 	} else {
 		FUZZ_CHECK(usec == RTIME_NONE && err.code == ERR_INVALID && err.message[0]);

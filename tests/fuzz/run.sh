@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs libFuzzer targets built by `make fuzz-build`: each for SECONDS on a copy of its seed
 # corpus (tests/fuzz/corpus/<target>, plus the crash regressions) kept in BUILD/corpus/<target>,
-# printing the executions each did. A crash, leak, timeout or sanitizer report saves the input as
-# BUILD/crash-<target>-* and fails the run (after the other targets have run).
+# with the dictionary tests/fuzz/<target>.dict when there is one, printing the executions each
+# did. A crash, leak, timeout or sanitizer report saves the input as BUILD/crash-<target>-* and
+# fails the run (after the other targets have run).
 #
 # usage: tests/fuzz/run.sh BUILD SECONDS TARGET...
 set -uo pipefail
@@ -37,8 +38,10 @@ for target in "$@"; do
 		[ -d "$seeds" ] || continue
 		find "$seeds" -maxdepth 1 -type f ! -name .keep -exec cp -n -t "$corpus" {} +
 	done
+	dict=()
+	[ -f "tests/fuzz/$target.dict" ] && dict=("-dict=tests/fuzz/$target.dict")
 	started=$(date +%s.%N)
-	"$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 \
+	"$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 "${dict[@]}" \
 		-artifact_prefix="$BUILD/crash-$target-" "$corpus" >"$log" 2>&1
 	rc=$?
 	elapsed=$(echo "$started $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')

@@ -62,19 +62,25 @@ done
 check_rc "ratchet --help lists --cacert" 0 "$RATCHET" --help
 matches "ratchet --help lists --cacert (text)" '--cacert FILE' "$OUT"
 
-# ---- the empty log --------------------------------------------------------------------------
-
-check_rc "checkpoint of the empty log" 0 "$RATCHET" audit checkpoint
-check_eq "the empty log's checkpoint is 0 and the genesis hash" "0:$ZEROS" "$OUT"
-check_rc "the empty log verifies" 0 "$RATCHET" audit verify
-check_eq "the empty log's verdict" "audit log OK: 0 entries, head 0:$ZEROS" "$OUT"
-check_rc "the empty log verifies from checkpoint 0" 0 "$RATCHET" audit verify --since "0:$ZEROS"
+# ---- the log before any API write -----------------------------------------------------------
+# The only entry is the bootstrap admin token that it_setup made with `ratchetd token create`.
+wait_sealed 1
+check_rc "checkpoint of the bootstrap log" 0 "$RATCHET" audit checkpoint
+matches "the bootstrap log's checkpoint is seq 1" "^1:[0-9a-f]{64}\$" "$OUT"
+check_rc "the bootstrap log verifies" 0 "$RATCHET" audit verify
+check_eq "the bootstrap log's verdict" "audit log OK: 1 entries, head $("$RATCHET" audit checkpoint)" \
+	"$OUT"
+check_rc "the log verifies from checkpoint 0 (the genesis)" 0 "$RATCHET" audit verify --since "0:$ZEROS"
 check_rc "checkpoint -o json is the API's head" 0 "$RATCHET" audit checkpoint -o json
-check_jq "head JSON" '"\(.seq) \(.hash) \(.unsealed)"' "0 $ZEROS 0" "$OUT"
+check_jq "head JSON" '"\(.seq) \(.unsealed)"' "1 0" "$OUT"
+check_rc "audit ls of the bootstrap log" 0 "$RATCHET" audit ls -o json
+check_jq "the bootstrap token's creation is audited, by ratchetd" \
+	'.items[0] | "\(.seq) \(.actor) \(.action) \(.object_id) \(.payload | has("token"))"' \
+	"1 ratchetd token.create admin false" "$OUT"
 
 # ---- tokens ---------------------------------------------------------------------------------
 
-WRITES=0
+WRITES=1 # the bootstrap token
 check_rc "token create prints the token" 0 "$RATCHET" token create --name ci --role pipeline
 CI_TOKEN=$OUT
 matches "token create prints only an rt_ token on stdout" '^rt_[A-Za-z0-9_-]+$' "$CI_TOKEN"
@@ -176,7 +182,7 @@ check_rc "audit ls --all -o json" 0 "$RATCHET" audit ls --all -o json
 check_jq "every write has one entry, in seq order" '[.items[].seq] | map(tostring) | join(",")' \
 	"$(seq -s, 1 "$WRITES")" "$OUT"
 check_jq "the actions, in order" '[.items[].action] | join(",")' \
-	"token.create,token.create,token.create,token.revoke,change.create,change.create,change.create,io.create,io.confirm" \
+	"token.create,token.create,token.create,token.create,token.revoke,change.create,change.create,change.create,io.create,io.confirm" \
 	"$OUT"
 check_jq "the first entry links to the genesis" '.items[0].prev_hash' "$ZEROS" "$OUT"
 check_jq "token.create's payload leaves the token out" \
@@ -186,16 +192,16 @@ check_jq "token.revoke's entry" \
 	"admin token ci true" "$OUT"
 check_rc "audit ls filters" 0 "$RATCHET" audit ls --action change.create --object-type change \
 	--object-id 2 --actor admin -o json
-check_jq "audit ls filters to one entry" '[.items[].seq] | map(tostring) | join(",")' 6 "$OUT"
+check_jq "audit ls filters to one entry" '[.items[].seq] | map(tostring) | join(",")' 7 "$OUT"
 check_rc "audit ls table" 0 "$RATCHET" audit ls
 check_eq "audit ls header" "SEQ AT ACTOR ACTION OBJECT HASH" "$(head -n 1 <<<"$OUT" | tr -s ' ')"
 matches "audit ls rows show OBJECT and a 12-digit hash" \
-	'(^|'$'\n'')5 +[^ ]+ +admin +change\.create +change:1 +[0-9a-f]{12}($|'$'\n'')' "$OUT"
+	'(^|'$'\n'')6 +[^ ]+ +admin +change\.create +change:1 +[0-9a-f]{12}($|'$'\n'')' "$OUT"
 check_rc "audit ls one page" 0 "$RATCHET" audit ls --limit 2
 check_eq "audit ls --limit 2 prints two rows" 3 "$(wc -l <<<"$OUT" | tr -d ' ')"
 matches "audit ls says more follow" 'use --cursor 2' "$ERR"
-check_rc "audit ls --cursor" 0 "$RATCHET" audit ls --cursor 7 -o json
-check_jq "audit ls --cursor starts after it" '[.items[].seq] | map(tostring) | join(",")' "8,9" \
+check_rc "audit ls --cursor" 0 "$RATCHET" audit ls --cursor 8 -o json
+check_jq "audit ls --cursor starts after it" '[.items[].seq] | map(tostring) | join(",")' "9,10" \
 	"$OUT"
 check_rc "audit ls -o csv" 0 "$RATCHET" audit ls -o csv
 check_eq "audit ls csv header" "seq,at,actor,action,object_type,object_id,prev_hash,hash" \

@@ -424,6 +424,31 @@ stall "sending nothing" ""
 stall "partial request line" 'GET /heal'
 stall "partial headers" 'POST /v1/changes HTTP/1.1\r\nHost: x\r\nAuthori'
 stall "partial body" "POST /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $RATCHET_TOKEN\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"key\""
+# dribble NAME DATA: like stall, but keeps sending one byte every 0.5 s (never idle).
+dribble() {
+	local fd start closed=0 i
+	HOSTILE=$((HOSTILE + 1))
+	if ! exec {fd}<>"/dev/tcp/127.0.0.1/$IT_PORT"; then
+		_it_fail "dribbling client $1" "could not connect"
+		return
+	fi
+	# shellcheck disable=SC2059
+	printf "$2" >&"$fd"
+	start=$SECONDS
+	( for i in $(seq 20); do printf 'x' || exit 0; sleep 0.5; done ) >&"$fd" 2>/dev/null &
+	local writer=$!
+	if timeout 10 cat <&"$fd" >/dev/null 2>&1; then closed=1; fi
+	kill "$writer" 2>/dev/null
+	wait "$writer" 2>/dev/null
+	exec {fd}>&-
+	if [ "$closed" = 1 ]; then
+		_it_pass "dribbling client $1: closed by the server after ~$((SECONDS - start)) s (≤ 10 s)"
+	else
+		_it_fail "dribbling client $1" "still open after 10 s with --conn-timeout 2s"
+	fi
+}
+dribble "headers, a byte every 0.5 s" 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: '
+dribble "body, a byte every 0.5 s" "POST /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $RATCHET_TOKEN\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
 alive "slow clients"
 
 # --- 15. many connections (--max-conns 8) -----------------------------------------------------
