@@ -182,6 +182,7 @@ vectors: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash bench/bench_seal.sh
+	@bash bench/run-stats.sh
 
 lint: deps
 	@bash tests/lint.sh
@@ -237,7 +238,7 @@ fuzz-replay: $(FUZZ_REPLAY_BIN)
 	@bash tests/run-all.sh $(BUILD) fuzz
 
 format:
-	clang-format -i core/*.[ch] server/*.[ch] cli/*.[ch] tests/unit/*.c tests/fuzz/*.[ch]
+	clang-format -i core/*.[ch] core/stats/*.[ch] server/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] bench/*.c
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD)

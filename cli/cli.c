@@ -158,29 +158,86 @@ static const struct option *find_long_option(const struct option *options, const
 	return ambiguous ? NULL : found;
 }
 
-int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option *options)
+static bool is_repeatable(const char *name, const char *const *repeatable)
+{
+	for (; repeatable && *repeatable; repeatable++)
+		if (strcmp(*repeatable, name) == 0)
+			return true;
+	return false;
+}
+
+/* Counts a use of the single-value option o; a second use is a usage error
+ * (the last value silently winning would hide a mistake). */
+static int count_use(const char *cmd, const struct option *options, const struct option *o,
+		     const char *const *repeatable, unsigned char *uses)
+{
+	if (o->has_arg != required_argument || is_repeatable(o->name, repeatable))
+		return 0;
+	if (uses[o - options]++ > 0)
+		return cli_usage(cmd, "--%s given more than once", o->name);
+	return 0;
+}
+
+/* One argument of the scan: UTF-8 and, for an option, its value and its uses.
+ * Returns how many arguments it took (1 or 2), or -1 after a usage error. */
+static int scan_argument(const char *cmd, int argc, char **argv, int i,
+			 const struct option *options, const char *const *repeatable,
+			 unsigned char *uses)
+{
+	const char *arg = argv[i];
+	const struct option *opt = NULL;
+	if (strncmp(arg, "--", 2) == 0)
+		opt = find_long_option(options, arg + 2, strcspn(arg + 2, "="));
+	if (!cli_is_utf8(arg)) {
+		if (opt)
+			cli_usage(cmd, "--%s is not valid UTF-8", opt->name);
+		else
+			cli_usage(cmd, "argument %d is not valid UTF-8", i);
+		return -1;
+	}
+	if (!opt)
+		return 1;
+	/* "--name value": the next argument is the option's value */
+	bool takes_next = opt->has_arg == required_argument && !strchr(arg, '=') && i + 1 < argc;
+	if (takes_next && !cli_is_utf8(argv[i + 1])) {
+		cli_usage(cmd, "--%s is not valid UTF-8", opt->name);
+		return -1;
+	}
+	if (count_use(cmd, options, opt, repeatable, uses))
+		return -1;
+	return takes_next ? 2 : 1;
+}
+
+int cli_getopt_start_repeatable(const char *cmd, int argc, char **argv,
+				const struct option *options, const char *const *repeatable)
 {
 	optind = 0;
 	opterr = 0;
-	bool operands_only = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		const struct option *opt = NULL;
-		if (!operands_only && strcmp(arg, "--") == 0) {
-			operands_only = true;
-			continue;
+	size_t n_options = 0;
+	while (options[n_options].name)
+		n_options++;
+	unsigned char *uses = xcalloc(n_options + 1, 1);
+	int rc = 0;
+	for (int i = 1; i < argc && !rc;) {
+		if (strcmp(argv[i], "--") == 0) {
+			/* operands only from here on */
+			for (i++; i < argc && !rc; i++)
+				if (!cli_is_utf8(argv[i]))
+					rc = cli_usage(cmd, "argument %d is not valid UTF-8", i);
+			break;
 		}
-		if (!operands_only && strncmp(arg, "--", 2) == 0)
-			opt = find_long_option(options, arg + 2, strcspn(arg + 2, "="));
-		if (!cli_is_utf8(arg))
-			return opt ? cli_usage(cmd, "--%s is not valid UTF-8", opt->name)
-				   : cli_usage(cmd, "argument %d is not valid UTF-8", i);
-		/* "--name value": the next argument is the option's value */
-		if (opt && opt->has_arg == required_argument && !strchr(arg, '=') && i + 1 < argc &&
-		    !cli_is_utf8(argv[++i]))
-			return cli_usage(cmd, "--%s is not valid UTF-8", opt->name);
+		int used = scan_argument(cmd, argc, argv, i, options, repeatable, uses);
+		if (used < 0)
+			rc = CLI_EXIT_USAGE;
+		i += used;
 	}
-	return 0;
+	free(uses);
+	return rc;
+}
+
+int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option *options)
+{
+	return cli_getopt_start_repeatable(cmd, argc, argv, options, NULL);
 }
 
 static void print_verbs(FILE *out, const char *noun, const char *summary,
@@ -282,17 +339,65 @@ static int check_url_token(const char *url, const char *token)
 	return 0;
 }
 
-/* The CA file must be readable now: otherwise libcurl's complaint would come
- * only for https URLs, and would read like an unreachable server. */
-static int check_cacert(const char *path)
+#define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
+
+/* Whether f has a line starting with PEM_CERT_BEGIN; reads in fixed chunks,
+ * so a file of any size or line length is scanned in bounded memory. */
+static bool has_pem_certificate(FILE *f)
+{
+	char line[256];
+	bool at_line_start = true;
+	while (fgets(line, sizeof(line), f)) {
+		if (at_line_start && strncmp(line, PEM_CERT_BEGIN, strlen(PEM_CERT_BEGIN)) == 0)
+			return true;
+		at_line_start = strchr(line, '\n') != NULL;
+	}
+	return false;
+}
+
+/* The CA file must be a readable PEM bundle now: otherwise libcurl's
+ * complaint would come only for https URLs, and would read like an
+ * unreachable server. source names where the path came from. */
+static int check_cacert(const char *path, const char *source)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "ratchet: cannot read CA file \"%s\": %s\n", path, strerror(errno));
+		fprintf(stderr, "ratchet: %s: cannot read CA file \"%s\": %s\n", source, path,
+			strerror(errno));
 		return CLI_EXIT_USAGE;
 	}
+	errno = 0;
+	bool pem = has_pem_certificate(f);
+	int saved = errno;
+	bool failed = ferror(f);
 	fclose(f);
+	if (failed) {
+		fprintf(stderr, "ratchet: %s: cannot read CA file \"%s\": %s\n", source, path,
+			strerror(saved ? saved : EIO));
+		return CLI_EXIT_USAGE;
+	}
+	if (!pem) {
+		fprintf(stderr, "ratchet: %s: %s is not a PEM certificate bundle\n", source, path);
+		return CLI_EXIT_USAGE;
+	}
 	return 0;
+}
+
+/* The CA file and where it came from: flag, environment, config file. */
+static void resolve_cacert(const struct cli *cli, const struct config *cfg,
+			   struct client_opts *opts, const char **source)
+{
+	const char *env = env_value("RATCHET_CACERT");
+	if (cli->cacert) {
+		opts->cacert = cli->cacert;
+		*source = "--cacert";
+	} else if (env) {
+		opts->cacert = env;
+		*source = "RATCHET_CACERT";
+	} else {
+		opts->cacert = cfg->cacert;
+		*source = "cacert in the config file";
+	}
 }
 
 /* Fills opts; its strings point into cli, the environment or cfg. */
@@ -300,7 +405,8 @@ static int resolve_settings(struct cli *cli, struct client_opts *opts, struct co
 {
 	opts->url = cli->url ? cli->url : env_value("RATCHET_URL");
 	opts->token = cli->token ? cli->token : env_value("RATCHET_TOKEN");
-	if (!opts->url || !opts->token) {
+	bool has_cacert = cli->cacert || env_value("RATCHET_CACERT");
+	if (!opts->url || !opts->token || !has_cacert) {
 		int rc = load_config(cfg);
 		if (rc)
 			return rc;
@@ -309,11 +415,12 @@ static int resolve_settings(struct cli *cli, struct client_opts *opts, struct co
 	}
 	opts->url = opts->url ? opts->url : CLI_DEFAULT_URL;
 	opts->idempotency_key = cli->idempotency_key;
-	opts->cacert = cli->cacert ? cli->cacert : env_value("RATCHET_CACERT");
+	const char *cacert_source = NULL;
+	resolve_cacert(cli, cfg, opts, &cacert_source);
 	cli->has_token = opts->token != NULL;
 	int rc = check_url_token(opts->url, opts->token);
 	if (!rc && opts->cacert)
-		rc = check_cacert(opts->cacert);
+		rc = check_cacert(opts->cacert, cacert_source);
 	if (!rc)
 		rc = env_long("RATCHET_RETRIES", cli->retries, CLI_DEFAULT_RETRIES, 0,
 			      CLI_MAX_RETRIES, &opts->retries);

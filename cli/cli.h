@@ -90,8 +90,13 @@ bool cli_is_utf8(const char *s);
  * getopt and checks that every argument is valid UTF-8 before anything is
  * parsed or sent. A bad argument is a usage error naming the long option of
  * options it belongs to (as getopt_long would assign it), else its position
- * after the verb. Returns 0 or CLI_EXIT_USAGE. */
+ * after the verb. An option taking a value given more than once is a usage
+ * error ("--role given more than once"). Returns 0 or CLI_EXIT_USAGE. */
 int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option *options);
+/* As cli_getopt_start, but the options named in repeatable (long names
+ * without "--", a NULL-terminated list) may be given any number of times. */
+int cli_getopt_start_repeatable(const char *cmd, int argc, char **argv,
+				const struct option *options, const char *const *repeatable);
 
 /* Runs the verb named argv[1] of noun; handles --help, a missing verb and an
  * unknown verb. */
@@ -99,7 +104,8 @@ int cli_dispatch(struct cli *cli, const char *noun, const char *summary,
 		 const struct cli_verb *verbs, size_t n_verbs, int argc, char **argv);
 
 /* Resolves url, token, CA file and retry settings (flag, environment, config
- * file, default) and creates the client once. Returns 0 or an exit code
+ * file, default) and creates the client once. A CA file that cannot be read
+ * or holds no PEM certificate is a usage error. Returns 0 or an exit code
  * (printed). */
 int cli_connect(struct cli *cli);
 /* Prints err ("ratchet: message" and one line per detail) and returns the
@@ -132,6 +138,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_change(struct cli *cli, int argc, char **argv);
 int cmd_io(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 

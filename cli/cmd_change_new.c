@@ -175,8 +175,9 @@ static int parse_new(struct new_opts *o, int argc, char **argv)
 		{"repo", required_argument, NULL, OPT_REPO},
 		{NULL, 0, NULL, 0},
 	};
+	static const char *const repeatable[] = {"link", "ref", "boundary", NULL};
 	int c;
-	if (cli_getopt_start(CMD, argc, argv, options))
+	if (cli_getopt_start_repeatable(CMD, argc, argv, options, repeatable))
 		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		int rc = new_option(o, c, optarg);

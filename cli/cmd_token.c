@@ -33,6 +33,9 @@ static const struct output_column created_columns[] = {
 	{"EXPIRES_AT", "expires_at", NULL},
 };
 
+/* Token names as the server accepts them: the service-name rule. */
+#define TOKEN_NAME_RULE "[a-z0-9][a-z0-9._-]{0,62}"
+
 /* token create */
 
 static int create_body(int argc, char **argv, cJSON *body)
@@ -59,6 +62,10 @@ static int create_body(int argc, char **argv, cJSON *body)
 			return CLI_EXIT_USAGE;
 		if (!*optarg)
 			return cli_usage(cmd, "empty value for --%s", options[c - OPT_NAME].name);
+		if (c == OPT_NAME && !model_valid_service(optarg))
+			return cli_usage(cmd,
+					 "invalid value '%s' for --name: want " TOKEN_NAME_RULE,
+					 optarg);
 		if (c == OPT_EXPIRES_AT && cli_check_time(cmd, "--expires-at", optarg))
 			return CLI_EXIT_USAGE;
 		cJSON_DeleteItemFromObjectCaseSensitive(body, fields[c - OPT_NAME]);
@@ -72,20 +79,29 @@ static int create_body(int argc, char **argv, cJSON *body)
 	return rc;
 }
 
-/* Table mode prints the token alone, so `T=$(ratchet token create ...)` works. */
-static int print_created(const struct cli *cli, const struct client_resp *resp)
+/* Table mode prints the token alone, so `T=$(ratchet token create ...)` works.
+ * An answer without the token is a replay of the request's Idempotency-Key
+ * (the server keeps no secret to replay): the token exists but nobody has
+ * its secret, so nothing is printed and the way out is named. */
+static int print_created(const struct cli *cli, const struct client_resp *resp,
+			 const char *asked_name)
 {
 	const char *token =
 		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(resp->json, "token"));
 	const char *name =
 		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(resp->json, "name"));
+	if (!name || !model_valid_service(name))
+		name = asked_name;
 	if (!token || !*token) {
-		fputs("ratchet: the reply to POST /v1/tokens carries no token\n", stderr);
+		fprintf(stderr,
+			"ratchet: token \"%s\" was created, but its secret was shown only in the "
+			"first answer, which was lost; revoke it ('ratchet token revoke %s') and "
+			"create another\n",
+			name, name);
 		return CLI_EXIT_FAIL;
 	}
 	cli_print_one(cli, resp, created_columns, ARRAY_SIZE(created_columns), token);
-	fprintf(stderr, "ratchet: token \"%s\" is shown only this once; store it now\n",
-		cli_or_dash(name));
+	fprintf(stderr, "ratchet: token \"%s\" is shown only this once; store it now\n", name);
 	return CLI_EXIT_OK;
 }
 
@@ -98,7 +114,9 @@ static int token_create(struct cli *cli, int argc, char **argv)
 	if (!rc)
 		rc = cli_call(cli, "POST", "/v1/tokens", body, &resp);
 	if (!rc)
-		rc = print_created(cli, &resp);
+		rc = print_created(
+			cli, &resp,
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "name")));
 	client_resp_release(&resp);
 	cJSON_Delete(body);
 	return rc;
@@ -132,6 +150,9 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	if ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return cli_bad_option("token revoke", c, argv);
 	int rc = cli_one_operand("token revoke", "NAME", argc, argv, &name);
+	if (!rc && !model_valid_service(name))
+		rc = cli_usage("token revoke", "invalid token name '%s': want " TOKEN_NAME_RULE,
+			       name);
 	if (rc)
 		return rc;
 	struct client_resp resp;
@@ -154,7 +175,8 @@ static const char usage_create[] =
 	"usage: ratchet token create --name N --role R [--expires-at TS]\n\n"
 	"Creates an API token (POST /v1/tokens; admin only) and prints it: alone on\n"
 	"stdout in table mode, in the record with -o json. It is shown only this once;\n"
-	"the server keeps only its SHA-256.\n\n"
+	"the server keeps only its SHA-256, so a replay of the same --idempotency-key\n"
+	"answers without it: that exits 1, and the token is to be revoked.\n\n"
 	"  --name N          [a-z0-9][a-z0-9._-]{0,62}, unique\n"
 	"  --role R          admin, release-manager, engineer, pipeline or auditor\n"
 	"  --expires-at TS   when it stops working (RFC 3339, in the future;\n"

@@ -1,4 +1,4 @@
-/* Reading and atomically writing the CLI's config file (url and token). */
+/* Reading and atomically writing the CLI's config file (url, token and CA file). */
 #include "common.h"
 
 #include <fcntl.h>
@@ -13,12 +13,14 @@ void config_init(struct config *cfg)
 {
 	cfg->url = NULL;
 	cfg->token = NULL;
+	cfg->cacert = NULL;
 }
 
 void config_release(struct config *cfg)
 {
 	free(cfg->url);
 	free(cfg->token);
+	free(cfg->cacert);
 	config_init(cfg);
 }
 
@@ -72,9 +74,12 @@ static int parse_line(struct config *cfg, char *line, const char *path, int line
 		set_value(&cfg->url, value);
 	else if (strcmp(key, "token") == 0)
 		set_value(&cfg->token, value);
+	else if (strcmp(key, "cacert") == 0)
+		set_value(&cfg->cacert, value);
 	else
-		return err_set(err, ERR_INVALID, "%s:%d: unknown key \"%s\" (want url or token)",
-			       path, lineno, key);
+		return err_set(err, ERR_INVALID,
+			       "%s:%d: unknown key \"%s\" (want url, token or cacert)", path,
+			       lineno, key);
 	return 0;
 }
 
@@ -209,10 +214,12 @@ out:
 	return rc;
 }
 
-int config_save(const char *path, const char *url, const char *token, struct err *err)
+int config_save(const char *path, const char *url, const char *token, const char *cacert,
+		struct err *err)
 {
-	if (strpbrk(url, "\r\n") || strpbrk(token, "\r\n"))
-		return err_set(err, ERR_INVALID, "url and token may not contain line breaks");
+	if (strpbrk(url, "\r\n") || strpbrk(token, "\r\n") || (cacert && strpbrk(cacert, "\r\n")))
+		return err_set(err, ERR_INVALID,
+			       "url, token and CA file may not contain line breaks");
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	int rc = 0;
@@ -223,7 +230,9 @@ int config_save(const char *path, const char *url, const char *token, struct err
 	free(dir);
 	if (rc < 0)
 		return -1;
-	char *content = xasprintf("# written by ratchet login\nurl=%s\ntoken=%s\n", url, token);
+	char *content =
+		xasprintf("# written by ratchet login\nurl=%s\ntoken=%s\n%s%s%s", url, token,
+			  cacert ? "cacert=" : "", cacert ? cacert : "", cacert ? "\n" : "");
 	rc = replace_file(path, content, err);
 	free(content);
 	return rc;

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"io", cmd_io, "record, list, confirm and retract irreversible operations (IOs)"},
 	{"token", cmd_token, "create, list and revoke API tokens (admin)"},
 	{"audit", cmd_audit, "verify, checkpoint and list the hash-chained audit log"},
+	{"stats", cmd_stats, "statistics over columns of a CSV file, offline (no server)"},
 	{"login", cmd_login, "check a server URL and token and save them in the config file"},
 	{"version", cmd_version, "print the client's and the server's versions"},
 	{"help", cmd_help, "show help for ratchet or one of its commands"},
@@ -46,10 +47,11 @@ static void print_usage(FILE *out)
 	      "  --idempotency-key K   key sent with writes (default: a fresh random key per\n"
 	      "                        command, reused by its retries)\n"
 	      "  --cacert FILE         trust this PEM CA bundle for https URLs (default: env\n"
-	      "                        RATCHET_CACERT, else the system's); certificates are\n"
-	      "                        always verified\n\n"
+	      "                        RATCHET_CACERT, the config file, else the system's);\n"
+	      "                        certificates are always verified\n\n"
+	      "Each global option may be given once.\n\n"
 	      "config file: $XDG_CONFIG_HOME/ratchet/config or ~/.config/ratchet/config\n"
-	      "(lines url=... and token=..., mode 0600; written by 'ratchet login')\n\n"
+	      "(lines url=..., token=... and cacert=..., mode 0600; written by 'ratchet login')\n\n"
 	      "exit codes: 0 ok, 1 failed or refused by the server, 2 usage error,\n"
 	      "3 server unreachable, 4 (change effective) the change shipped while blocked\n\n"
 	      "see 'ratchet <command> --help' for a command's verbs and options\n",
@@ -86,8 +88,14 @@ static int set_output(struct cli *cli, const char *name, const char *value)
 	return 0;
 }
 
-static int set_global(struct cli *cli, enum global_id id, const char *name, const char *value)
+/* Applies one global option; given has bit (1 << id) set for those seen, since
+ * a second value would silently win over the first. */
+static int set_global(struct cli *cli, unsigned *given, enum global_id id, const char *name,
+		      const char *value)
 {
+	if (*given & (1u << id))
+		return cli_usage(NULL, "%s given more than once", name);
+	*given |= 1u << id;
 	if (!cli_is_utf8(value))
 		return cli_usage(NULL, "%s is not valid UTF-8", name);
 	switch (id) {
@@ -133,25 +141,25 @@ static bool attached_output(const char *arg)
 
 /* Applies the global option at argv[i], if it is one. Returns how many
  * arguments it used (0: not a global option), or -1 after a usage error. */
-static int take_global(struct cli *cli, int argc, char **argv, int i)
+static int take_global(struct cli *cli, unsigned *given, int argc, char **argv, int i)
 {
 	const char *arg = argv[i];
 	if (attached_output(arg))
-		return set_global(cli, GLOBAL_OUTPUT, "-o", arg + 2) ? -1 : 1;
+		return set_global(cli, given, GLOBAL_OUTPUT, "-o", arg + 2) ? -1 : 1;
 	for (size_t k = 0; k < ARRAY_SIZE(global_options); k++) {
 		const struct global_option *g = &global_options[k];
 		size_t len = strlen(g->name);
 		if (strncmp(arg, g->name, len) != 0)
 			continue;
 		if (arg[len] == '=')
-			return set_global(cli, g->id, g->name, arg + len + 1) ? -1 : 1;
+			return set_global(cli, given, g->id, g->name, arg + len + 1) ? -1 : 1;
 		if (arg[len] != '\0')
 			continue;
 		if (i + 1 >= argc) {
 			cli_usage(NULL, "option '%s' needs a value", g->name);
 			return -1;
 		}
-		return set_global(cli, g->id, g->name, argv[i + 1]) ? -1 : 2;
+		return set_global(cli, given, g->id, g->name, argv[i + 1]) ? -1 : 2;
 	}
 	return 0;
 }
@@ -159,6 +167,7 @@ static int take_global(struct cli *cli, int argc, char **argv, int i)
 /* Moves global options out of argv; the rest (command first) goes to *rest. */
 static int parse_globals(struct cli *cli, int argc, char **argv, char **rest, int *n_rest)
 {
+	unsigned given = 0;
 	int n = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -166,7 +175,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv, char **rest, in
 				rest[n++] = argv[i++];
 			break;
 		}
-		int used = take_global(cli, argc, argv, i);
+		int used = take_global(cli, &given, argc, argv, i);
 		if (used < 0)
 			return CLI_EXIT_USAGE;
 		if (used == 0)

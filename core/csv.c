@@ -8,6 +8,8 @@
 #include "csv.h"
 #include "err.h"
 
+/* Reads go into a buffer of 4 KiB, doubling up to 64 KiB while the callback fills it. */
+#define CSV_FIRST_CHUNK 4096
 #define CSV_CHUNK 65536
 
 /* Where field i of the current record lives and where it started. */
@@ -16,21 +18,16 @@ struct csv_field_pos {
 	size_t line, col;
 };
 
-/* Context of csv_reader_from_memory. */
-struct csv_memory {
-	const char *data;
-	size_t len, pos;
-};
-
 struct csv_reader {
-	csv_read_fn read;
+	csv_read_fn read; /* NULL for a reader over memory */
 	void *ctx;
-	struct csv_memory *mem; /* owned when reading from memory */
 	size_t max_record;
 
-	/* Input: in[pos..len) not consumed yet; eof once the callback said so. */
-	char *in;
-	size_t in_len, in_pos;
+	/* Input: in[in_pos..in_len) not consumed yet, in buf (or the caller's
+	 * memory); eof once the callback said so (at once for memory). */
+	const char *in;
+	char *buf;
+	size_t buf_cap, in_len, in_pos;
 	bool eof, started;
 	/* Position of the next character: line and column, 1-based. */
 	size_t line, col;
@@ -54,25 +51,12 @@ struct csv_reader {
 	struct err *failure; /* sticky: the first error, replayed */
 };
 
-static ssize_t memory_read(void *ctx, char *buf, size_t cap)
-{
-	struct csv_memory *m = ctx;
-	size_t n = m->len - m->pos;
-	if (n > cap)
-		n = cap;
-	if (n)
-		memcpy(buf, m->data + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
 struct csv_reader *csv_reader_new(csv_read_fn fn, void *ctx, size_t max_record)
 {
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
 	r->read = fn;
 	r->ctx = ctx;
 	r->max_record = max_record ? max_record : CSV_DEFAULT_MAX_RECORD;
-	r->in = xmalloc(CSV_CHUNK);
 	r->line = 1;
 	r->col = 1;
 	return r;
@@ -80,11 +64,11 @@ struct csv_reader *csv_reader_new(csv_read_fn fn, void *ctx, size_t max_record)
 
 struct csv_reader *csv_reader_from_memory(const char *data, size_t len, size_t max_record)
 {
-	struct csv_memory *m = xcalloc(1, sizeof(*m));
-	m->data = data;
-	m->len = data ? len : 0;
-	struct csv_reader *r = csv_reader_new(memory_read, m, max_record);
-	r->mem = m;
+	/* The whole input is there: the reader reads it in place. */
+	struct csv_reader *r = csv_reader_new(NULL, NULL, max_record);
+	r->in = data ? data : "";
+	r->in_len = data ? len : 0;
+	r->eof = true;
 	return r;
 }
 
@@ -97,9 +81,8 @@ void csv_reader_free(struct csv_reader *r)
 	free(r->names);
 	free(r->rec);
 	free(r->fields);
-	free(r->in);
+	free(r->buf);
 	free(r->failure);
-	free(r->mem);
 	free(r);
 }
 
@@ -145,6 +128,50 @@ static int replay_failure(const struct csv_reader *r, struct err *err)
 	return -1;
 }
 
+/* Reads more input after the unread bytes, which move to the front of the
+ * buffer: 1 when some came, 0 at the end, -1 on a read failure (err set). */
+static int pull(struct csv_reader *r, struct err *err)
+{
+	size_t keep = r->in_len - r->in_pos;
+	if (!r->buf) {
+		r->buf_cap = CSV_FIRST_CHUNK;
+		r->buf = xmalloc(r->buf_cap);
+	} else if (r->in_len == r->buf_cap && r->buf_cap < CSV_CHUNK) {
+		/* The last read filled the buffer: a bigger one takes fewer calls. */
+		char *bigger = xmalloc(2 * r->buf_cap);
+		memcpy(bigger, r->in + r->in_pos, keep);
+		free(r->buf);
+		r->buf = bigger;
+		r->buf_cap *= 2;
+		r->in = r->buf;
+		r->in_pos = 0;
+	}
+	if (keep)
+		memmove(r->buf, r->in + r->in_pos, keep);
+	r->in = r->buf;
+	r->in_pos = 0;
+	r->in_len = keep;
+	ssize_t n;
+	do {
+		errno = 0;
+		n = r->read(r->ctx, r->buf + keep, r->buf_cap - keep);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n > r->buf_cap - keep) {
+		int saved = errno;
+		r->eof = true;
+		return fail_at(r, err, ERR_INVALID, r->line, r->col, "could not read the input: %s",
+			       n >= 0  ? "the read callback overran its buffer"
+			       : saved ? strerror(saved)
+				       : "read failed");
+	}
+	if (n == 0) {
+		r->eof = true;
+		return 0;
+	}
+	r->in_len += (size_t)n;
+	return 1;
+}
+
 /* Makes at least one unread byte available: 1, or 0 at the end, -1 on a
  * read failure (err set). */
 static int fill(struct csv_reader *r, struct err *err)
@@ -153,30 +180,7 @@ static int fill(struct csv_reader *r, struct err *err)
 		return 1;
 	if (r->eof)
 		return 0;
-	r->in_pos = 0;
-	r->in_len = 0;
-	ssize_t n;
-	do {
-		errno = 0;
-		n = r->read(r->ctx, r->in, CSV_CHUNK);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		r->eof = true;
-		int saved = errno;
-		return fail_at(r, err, ERR_INVALID, r->line, r->col, "could not read the input: %s",
-			       saved ? strerror(saved) : "read failed");
-	}
-	if ((size_t)n > CSV_CHUNK) {
-		r->eof = true;
-		return fail_at(r, err, ERR_INVALID, r->line, r->col,
-			       "could not read the input: the read callback overran its buffer");
-	}
-	if (n == 0) {
-		r->eof = true;
-		return 0;
-	}
-	r->in_len = (size_t)n;
-	return 1;
+	return pull(r, err);
 }
 
 /* The next byte (0..255) without consuming it, -1 at the end, -2 on error. */
@@ -207,33 +211,9 @@ static int skip_bom(struct csv_reader *r, struct err *err)
 {
 	static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
 	r->started = true;
-	while (r->in_len - r->in_pos < 3 && !r->eof) {
-		/* Move what is left to the front and append the next chunk after it. */
-		size_t have = r->in_len - r->in_pos;
-		memmove(r->in, r->in + r->in_pos, have);
-		r->in_pos = 0;
-		r->in_len = have;
-		ssize_t n;
-		do {
-			errno = 0;
-			n = r->read(r->ctx, r->in + have, CSV_CHUNK - have);
-		} while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			r->eof = true;
-			int saved = errno;
-			return fail_at(r, err, ERR_INVALID, 1, 1, "could not read the input: %s",
-				       saved ? strerror(saved) : "read failed");
-		}
-		if ((size_t)n > CSV_CHUNK - have) {
-			r->eof = true;
-			return fail_at(
-				r, err, ERR_INVALID, 1, 1,
-				"could not read the input: the read callback overran its buffer");
-		}
-		if (n == 0)
-			r->eof = true;
-		r->in_len += (size_t)n;
-	}
+	while (r->in_len - r->in_pos < 3 && !r->eof)
+		if (pull(r, err) < 0)
+			return -1;
 	if (r->in_len - r->in_pos >= 3 && memcmp(r->in + r->in_pos, bom, 3) == 0)
 		r->in_pos += 3;
 	return 0;

@@ -21,7 +21,7 @@ typedef ssize_t (*csv_read_fn)(void *ctx, char *buf, size_t cap);
 
 /* A reader pulling from fn(ctx, ...). max_record caps one record: the bytes of
  * its fields plus one per field (0: CSV_DEFAULT_MAX_RECORD); a longer record
- * is an ERR_TOO_LARGE error. Memory: the header, a 64 KiB input buffer and the
+ * is an ERR_TOO_LARGE error. Memory: the header, an input buffer (4 to 64 KiB), the
  * current record, at worst about 26 * max_record (a record of empty fields).
  * ctx stays the caller's. Free with csv_reader_free. */
 struct csv_reader *csv_reader_new(csv_read_fn fn, void *ctx, size_t max_record);

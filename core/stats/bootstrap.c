@@ -55,7 +55,7 @@ static enum stats_status corr_of(const double *x, const double *y, size_t n,
 }
 
 enum stats_status stats_bootstrap_corr(const double *x, const double *y, size_t n,
-			     enum stats_bootstrap_kind kind, double *r)
+				       enum stats_bootstrap_kind kind, double *r)
 {
 	*r = NAN;
 	double *xs = xcalloc(n ? n : 1, sizeof(double)), *ys = xcalloc(n ? n : 1, sizeof(double));
@@ -117,9 +117,9 @@ void stats_bootstrap_draws(uint32_t seed, uint32_t bound, uint32_t *out, size_t 
 }
 
 enum stats_status stats_bootstrap_interval(const double *x, const double *y, size_t n,
-					     enum stats_bootstrap_kind kind, size_t n_boot,
-					     double confidence, uint32_t seed, size_t block,
-					     struct stats_bootstrap_ci *out)
+					   enum stats_bootstrap_kind kind, size_t n_boot,
+					   double confidence, uint32_t seed, size_t block,
+					   struct stats_bootstrap_ci *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->estimate = out->low = out->high = NAN;
@@ -170,9 +170,9 @@ enum stats_status stats_bootstrap_interval(const double *x, const double *y, siz
 }
 
 enum stats_status stats_bootstrap_shuffle_test(const double *x, const double *y, size_t n,
-					   enum stats_bootstrap_kind kind, size_t n_surrogates,
-					   uint32_t seed, size_t block,
-					   struct stats_bootstrap_surrogate *out)
+					       enum stats_bootstrap_kind kind, size_t n_surrogates,
+					       uint32_t seed, size_t block,
+					       struct stats_bootstrap_surrogate *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->estimate = out->p_value = NAN;

@@ -22,7 +22,7 @@ size_t stats_bootstrap_block_length(size_t n);
 /* The correlation of the complete pairs; STATS_TOO_FEW below 3 pairs, STATS_ZERO_VARIANCE for a
  * constant x or y. */
 enum stats_status stats_bootstrap_corr(const double *x, const double *y, size_t n,
-			     enum stats_bootstrap_kind kind, double *r);
+				       enum stats_bootstrap_kind kind, double *r);
 
 /* The first n draws of gsl_rng_mt19937 seeded with seed into out: raw 32-bit outputs
  * (gsl_rng_get) when bound = 0, else gsl_rng_uniform_int(r, bound). For checking that another
@@ -52,19 +52,19 @@ struct stats_bootstrap_ci {
  * replicates. Agreement with the NumPy reference 1e-12. Returns out->status; numbers NAN on a
  * status other than STATS_OK. */
 enum stats_status stats_bootstrap_interval(const double *x, const double *y, size_t n,
-					     enum stats_bootstrap_kind kind, size_t n_boot,
-					     double confidence, uint32_t seed, size_t block,
-					     struct stats_bootstrap_ci *out);
+					   enum stats_bootstrap_kind kind, size_t n_boot,
+					   double confidence, uint32_t seed, size_t block,
+					   struct stats_bootstrap_ci *out);
 
 struct stats_bootstrap_surrogate {
 	enum stats_status status; /* STATS_OK, STATS_TOO_FEW (fewer than 3 complete pairs),
 				     STATS_ZERO_VARIANCE, STATS_INVALID_INPUT (n_surrogates = 0,
 				     block > n) */
 	size_t n, n_missing, block;
-	double estimate;	  /* the correlation of the data */
-	size_t n_surrogates;	  /* surrogates with a defined correlation */
-	size_t n_extreme;	  /* of those, how many have |r*| >= |r| - 1e-12 */
-	double p_value;		  /* (1 + n_extreme) / (1 + n_surrogates) */
+	double estimate;     /* the correlation of the data */
+	size_t n_surrogates; /* surrogates with a defined correlation */
+	size_t n_extreme;    /* of those, how many have |r*| >= |r| - 1e-12 */
+	double p_value;	     /* (1 + n_extreme) / (1 + n_surrogates) */
 };
 
 /* Block-shuffle surrogate test of the correlation of the complete pairs: y is cut into
@@ -74,11 +74,11 @@ struct stats_bootstrap_surrogate {
  * Shuffling whole blocks keeps y's short-range autocorrelation, so two series that merely
  * share a trend or a slow wander do not pass by default, unlike a test that permutes single
  * values. Two-sided: |r*| >= |r| (less 1e-12, so surrogates that equal the data count).
- * block = 0: stats_bootstrap_block_length(n). Returns out->status; numbers NAN on a status other than
- * STATS_OK. */
+ * block = 0: stats_bootstrap_block_length(n). Returns out->status; numbers NAN on a status other
+ * than STATS_OK. */
 enum stats_status stats_bootstrap_shuffle_test(const double *x, const double *y, size_t n,
-					   enum stats_bootstrap_kind kind, size_t n_surrogates,
-					   uint32_t seed, size_t block,
-					   struct stats_bootstrap_surrogate *out);
+					       enum stats_bootstrap_kind kind, size_t n_surrogates,
+					       uint32_t seed, size_t block,
+					       struct stats_bootstrap_surrogate *out);
 
 #endif

@@ -24,14 +24,18 @@
 
 /* Four doubles (or 64-bit integers) at a time: GCC/Clang vector extensions,
  * SSE2 pairs by default, one AVX2 register in the avx2 clone of screen. */
-#if defined(__GNUC__) && !defined(__clang__)
-/* Vectors pass by value only between static inline functions here: the ABI
- * note about 32-byte vectors without AVX does not apply. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 typedef int64_t v4i __attribute__((vector_size(4 * sizeof(int64_t))));
 typedef uint64_t v4u __attribute__((vector_size(4 * sizeof(uint64_t))));
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+/* An AVX2 clone chosen at load time where the CPU has it (ifunc). */
+#define PELT_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef PELT_CLONES
+#define PELT_CLONES
+#endif
 
 /* The finite series, standardised, with prefix sums for O(1) segment costs. */
 struct segdata {
@@ -121,38 +125,37 @@ static double seg_cost(const struct segdata *d, size_t s, size_t t)
 	return cost_of_rss(d, rss_between(d, s, t, m, d->inv[m]), m);
 }
 
-/* log x, lane by lane, for normal x > 0, within 7.4e-10 (absolute): x = 2^e
- * (1 + f) with 1 + f in [sqrt 1/2, sqrt 2), log(1 + f) = 2 atanh(u), u = f /
- * (2 + f), |u| <= 0.1716, the series cut after u^9 (error <= 2 u^11 / 11 /
+/* Vector helpers take and return vectors through pointers or as macros: a
+ * vector passed by value between the AVX2 clone and a default-target function
+ * would change the ABI (Clang refuses it). */
+
+/* *x = log *x, lane by lane, for normal x > 0, within 7.4e-10 (absolute): x =
+ * 2^e (1 + f) with 1 + f in [sqrt 1/2, sqrt 2), log(1 + f) = 2 atanh(u), u =
+ * f / (2 + f), |u| <= 0.1716, the series cut after u^9 (error <= 2 u^11 / 11 /
  * (1 - u^2)). Used only to screen candidates, never for a result. */
-static inline v4d approx_log(v4d x)
+static inline __attribute__((always_inline)) void approx_log(v4d *x)
 {
-	v4u bits = (v4u)x;
+	v4u bits = (v4u)*x;
 	v4i e = (v4i)(bits - UINT64_C(0x3FE6A09E667F3BCD)) >> 52; /* sqrt(1/2) */
 	v4d f = (v4d)(bits - ((v4u)e << 52)) - 1.0;
 	v4d u = f / (2.0 + f), u2 = u * u;
 	v4d series = u2 * (1.0 / 3 + u2 * (1.0 / 5 + u2 * (1.0 / 7 + u2 * (1.0 / 9))));
 	/* e as a double: 2^52 + (e + 1024) has it in the low bits. */
 	v4d ed = (v4d)((v4u)(e + 1024) | UINT64_C(0x4330000000000000)) - (0x1p52 + 1024.0);
-	return ed * LN2 + (2.0 * u + 2.0 * u * series);
+	*x = ed * LN2 + (2.0 * u + 2.0 * u * series);
 }
 
 /* mask ? a : b, lane by lane (mask lanes all ones or all zeros). */
-static inline v4d v4d_select(v4i mask, v4d a, v4d b)
-{
-	return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask));
-}
+#define V4D_SELECT(mask, a, b) ((v4d)(((v4i)(a) & (mask)) | ((v4i)(b) & ~(mask))))
+/* Unaligned loads and stores of four lanes. */
+#define V4_LOAD(dst, src) memcpy(&(dst), (src), sizeof(dst))
+#define V4_STORE(dst, src) memcpy((dst), &(src), sizeof(src))
 
-static inline v4d v4d_load(const double *p)
+/* True when some lane of *mask is set. */
+static inline __attribute__((always_inline)) bool any(const v4i *mask)
 {
-	v4d v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void v4d_store(double *p, v4d v)
-{
-	memcpy(p, &v, sizeof(v));
+	v4i half = *mask | __builtin_shufflevector(*mask, *mask, 2, 3, 0, 1);
+	return (half | __builtin_shufflevector(half, half, 1, 0, 3, 2))[0] != 0;
 }
 
 /* Scale of the mean cost: MAD of first differences * 1.4826 / sqrt 2, else
@@ -379,9 +382,11 @@ static double total_cost(const struct segdata *d, const size_t *cp, size_t k)
  * (0 when exact). The pruning test of step t runs in the loop of step t + 1;
  * candidates past their kill time are dropped in batches. */
 struct pelt_cands {
-	size_t count, dead; /* dead: killed ones still listed */
+	size_t count, dead;	 /* dead: killed ones still listed */
+	size_t *groups, ngroups; /* screen: first indices of the groups of four
+				   that may hold the minimum */
 	size_t *s, *kill;
-	double *rss, *val, *err;
+	double *val, *err;
 	double *F;    /* F[s] of every s */
 	double *K;    /* K[s]: the pruning constant of s */
 	double limit; /* the pruning threshold of step t_prev */
@@ -393,17 +398,16 @@ static inline void exact_value(const struct segdata *d, struct pelt_cands *c, si
 {
 	if (c->err[i] > 0) {
 		size_t s = c->s[i];
-		c->val[i] = c->F[s] + cost_of_rss(d, c->rss[i], t - s);
+		c->val[i] = c->F[s] + seg_cost(d, s, t);
 		c->err[i] = 0;
 	}
 }
 
-/* The pruning test of step t_prev for candidate i (see pelt_step). */
-static inline void prune_test(const struct segdata *d, struct pelt_cands *c, size_t i)
+/* The pruning test of step t_prev for candidate i (see pelt_step) once its
+ * screened value may be above the limit. */
+static void prune_test(const struct segdata *d, struct pelt_cands *c, size_t i)
 {
 	double k = c->K[c->s[i]];
-	if (!(c->val[i] + c->err[i] + k > c->limit))
-		return;
 	if (c->val[i] - c->err[i] + k <= c->limit) {
 		exact_value(d, c, i, c->t_prev); /* the bound cannot decide */
 		if (!(c->val[i] + k > c->limit))
@@ -416,7 +420,7 @@ static inline void prune_test(const struct segdata *d, struct pelt_cands *c, siz
 /* Four candidates' prefix sums, F and log m as vectors: loads when their
  * starts are consecutive (the usual case), lane by lane otherwise. */
 struct lanes {
-	v4d h1, l1, h2, l2, f, dm, logm;
+	v4d h1, l1, h2, l2, f, k, dm, inv, logm;
 };
 
 static inline __attribute__((always_inline)) void
@@ -424,14 +428,19 @@ load_lanes(const struct segdata *d, const struct pelt_cands *c, size_t i, size_t
 {
 	const size_t *s = &c->s[i];
 	if (s[1] == s[0] + 1 && s[2] == s[0] + 2 && s[3] == s[0] + 3) {
-		L->h1 = v4d_load(d->h1 + s[0]);
-		L->l1 = v4d_load(d->l1 + s[0]);
-		L->h2 = v4d_load(d->h2 + s[0]);
-		L->l2 = v4d_load(d->l2 + s[0]);
-		L->f = v4d_load(c->F + s[0]);
+		V4_LOAD(L->h1, d->h1 + s[0]);
+		V4_LOAD(L->l1, d->l1 + s[0]);
+		V4_LOAD(L->h2, d->h2 + s[0]);
+		V4_LOAD(L->l2, d->l2 + s[0]);
+		V4_LOAD(L->f, c->F + s[0]);
+		V4_LOAD(L->k, c->K + s[0]);
 		L->dm = (double)(t - s[0]) - (v4d){0, 1, 2, 3};
+		v4d inv;
+		V4_LOAD(inv, d->inv + (t - s[3]));
+		L->inv = __builtin_shufflevector(inv, inv, 3, 2, 1, 0);
 		if (d->logm) {
-			v4d lm = v4d_load(d->logm + (t - s[3]));
+			v4d lm;
+			V4_LOAD(lm, d->logm + (t - s[3]));
 			L->logm = __builtin_shufflevector(lm, lm, 3, 2, 1, 0);
 		}
 		return;
@@ -441,8 +450,10 @@ load_lanes(const struct segdata *d, const struct pelt_cands *c, size_t i, size_t
 	L->h2 = (v4d){d->h2[s[0]], d->h2[s[1]], d->h2[s[2]], d->h2[s[3]]};
 	L->l2 = (v4d){d->l2[s[0]], d->l2[s[1]], d->l2[s[2]], d->l2[s[3]]};
 	L->f = (v4d){c->F[s[0]], c->F[s[1]], c->F[s[2]], c->F[s[3]]};
+	L->k = (v4d){c->K[s[0]], c->K[s[1]], c->K[s[2]], c->K[s[3]]};
 	L->dm = (v4d){(double)(t - s[0]), (double)(t - s[1]), (double)(t - s[2]),
 		      (double)(t - s[3])};
+	L->inv = (v4d){d->inv[t - s[0]], d->inv[t - s[1]], d->inv[t - s[2]], d->inv[t - s[3]]};
 	if (d->logm)
 		L->logm = (v4d){d->logm[t - s[0]], d->logm[t - s[1]], d->logm[t - s[2]],
 				d->logm[t - s[3]]};
@@ -452,54 +463,77 @@ load_lanes(const struct segdata *d, const struct pelt_cands *c, size_t i, size_t
  * exact for the mean cost and floored segments, screened (approx_log, error
  * bound err) otherwise; +inf for the dead. Returns the least upper bound: the
  * minimum is not above it. rss is computed exactly as rss_between does. */
-__attribute__((target_clones("avx2", "default"))) static double
-screen(const struct segdata *d, struct pelt_cands *c, size_t t)
+PELT_CLONES static double screen(const struct segdata *d, struct pelt_cands *c, size_t t)
 {
-	for (size_t i = 0; i < c->count; i++)
-		if (c->kill[i] == SIZE_MAX)
-			prune_test(d, c, i);
 	/* Pad to a multiple of four with copies of the last candidate, dead. */
 	size_t count = c->count;
 	for (size_t i = count; i % 4; i++) {
 		c->s[i] = c->s[count - 1];
 		c->kill[i] = 0;
+		c->val[i] = c->err[i] = 0;
 	}
-	v4d upper = (v4d){INFINITY, INFINITY, INFINITY, INFINITY};
+	const v4d inf = {(double)INFINITY, (double)INFINITY, (double)INFINITY, (double)INFINITY};
+	const v4d zero = {0, 0, 0, 0};
+	v4d upper = inf;
 	for (size_t i = 0; i < count; i += 4) {
-		const size_t *kill = &c->kill[i];
-		v4i live = {kill[0] > t ? -1 : 0, kill[1] > t ? -1 : 0, kill[2] > t ? -1 : 0,
-			    kill[3] > t ? -1 : 0};
-		struct lanes L;
+		struct lanes L = {0};
 		load_lanes(d, c, i, t, &L);
-		v4d inv = 1.0 / L.dm;
+		/* First the pruning test of t - 1, on the values of t - 1. */
+		v4u kill;
+		v4d old_val, old_err;
+		V4_LOAD(kill, c->kill + i);
+		V4_LOAD(old_val, c->val + i);
+		V4_LOAD(old_err, c->err + i);
+		v4i doubt = (v4i)(kill == SIZE_MAX) & (old_val + old_err + L.k > c->limit);
+		if (any(&doubt)) {
+			for (size_t j = 0; j < 4; j++)
+				if (doubt[j])
+					prune_test(d, c, i + j);
+			V4_LOAD(kill, c->kill + i);
+		}
+		v4i live = (v4i)(kill > t);
+		v4d inv = L.inv;
 		v4d a = (d->h1[t] - L.h1) + (d->l1[t] - L.l1);
 		v4d b = (d->h2[t] - L.h2) + (d->l2[t] - L.l2);
 		v4d rss = b - a * a * inv;
-		v4i fast = rss > RSS_SAFE * b;
-		for (int j = 0; j < 4; j++)
-			if (!fast[j] && live[j])
-				rss[j] = rss_between(d, c->s[i + (size_t)j], t,
-						     t - c->s[i + (size_t)j], inv[j]);
-		v4d v, e = {0, 0, 0, 0};
+		v4i slow = ~(rss > RSS_SAFE * b) & live;
+		if (any(&slow))
+			for (size_t j = 0; j < 4; j++)
+				if (slow[j])
+					rss[j] = rss_between(d, c->s[i + j], t, t - c->s[i + j],
+							     inv[j]);
+		/* The segment cost first, then F[s] + cost: as cost_of_rss and
+		 * exact_value round, so exact values agree to the bit. */
+		v4d cost, e = zero;
 		if (d->kind == STATS_PELT_MEAN) {
-			v = L.f + rss;
+			cost = rss;
 		} else {
 			v4d var = rss * inv;
-			v4d logged = L.f + L.dm * (LOG_2PI + 1.0 + approx_log(var));
-			v4d floored = L.f + (L.dm * d->floor_cost + rss * d->inv_floor);
+			v4d logv = var;
+			approx_log(&logv);
+			v4d logged = L.dm * (LOG_2PI + 1.0 + logv);
+			v4d floored = L.dm * d->floor_cost + rss * d->inv_floor;
 			v4i low = var < d->floor;
-			v4d mag = (v4d)((v4u)logged & UINT64_C(0x7FFFFFFFFFFFFFFF));
-			v = v4d_select(low, floored, logged);
-			e = v4d_select(low, e, L.dm * APPROX_LOG_ERR + 1e-13 * (1.0 + mag));
+			/* The log's error, and rounding: |log var| <= 50 (var is in
+			 * [1e-8, n] standardised), so |value| <= |F| + 52 m + log m. */
+			v4d fmag = (v4d)((v4u)L.f & UINT64_C(0x7FFFFFFFFFFFFFFF));
+			cost = V4D_SELECT(low, floored, logged);
+			e = V4D_SELECT(low, e,
+				       L.dm * (APPROX_LOG_ERR + 1e-11) + 1e-13 * (1.0 + fmag));
 		}
 		if (d->logm)
-			v += L.logm;
-		v = v4d_select(live, v, (v4d){INFINITY, INFINITY, INFINITY, INFINITY});
-		e = v4d_select(live, e, (v4d){0, 0, 0, 0});
-		v4d_store(c->rss + i, rss);
-		v4d_store(c->val + i, v);
-		v4d_store(c->err + i, e);
-		upper = v4d_select(v + e < upper, v + e, upper);
+			cost += L.logm;
+		v4d v = L.f + cost;
+		v = V4D_SELECT(live, v, inf);
+		e = V4D_SELECT(live, e, zero);
+		V4_STORE(c->val + i, v);
+		V4_STORE(c->err + i, e);
+		upper = V4D_SELECT(v + e < upper, v + e, upper);
+		/* A group may hold the minimum only if a lower bound is not above
+		 * the (lane's) least upper bound so far, which only decreases. */
+		v4i may = v - e <= upper;
+		if (any(&may))
+			c->groups[c->ngroups++] = i;
 	}
 	double least = upper[0];
 	for (int j = 1; j < 4; j++)
@@ -519,7 +553,6 @@ static void compact(struct pelt_cands *c, size_t t)
 		if (c->kill[i] > t + 1) {
 			c->s[kept] = c->s[i];
 			c->kill[kept] = c->kill[i];
-			c->rss[kept] = c->rss[i];
 			c->val[kept] = c->val[i];
 			c->err[kept] = c->err[i];
 			dying += c->kill[i] != SIZE_MAX;
@@ -537,20 +570,22 @@ static void compact(struct pelt_cands *c, size_t t)
  * segment start for them. */
 static void pelt_step(const struct segdata *d, struct pelt_cands *c, size_t *last, size_t t)
 {
+	c->ngroups = 0;
 	double upper = screen(d, c, t);
 	/* The exact minimum is among the candidates that may be below upper; in
 	 * order, so ties go to the smallest s as in a plain exact scan. */
 	double best = INFINITY;
 	size_t arg = 0;
-	for (size_t i = 0; i < c->count; i++) {
-		if (c->val[i] - c->err[i] > upper)
-			continue;
-		exact_value(d, c, i, t);
-		if (c->val[i] < best) {
-			best = c->val[i];
-			arg = c->s[i];
+	for (size_t g = 0; g < c->ngroups; g++)
+		for (size_t i = c->groups[g]; i < c->groups[g] + 4 && i < c->count; i++) {
+			if (c->val[i] - c->err[i] > upper)
+				continue;
+			exact_value(d, c, i, t);
+			if (c->val[i] < best) {
+				best = c->val[i];
+				arg = c->s[i];
+			}
 		}
-	}
 	c->F[t] = best + d->beta;
 	last[t] = arg;
 	c->limit = c->F[t] + PRUNE_SLACK * (1.0 + fabs(c->F[t]));
@@ -601,9 +636,9 @@ struct stats_pelt stats_pelt(const double *x, size_t n, const struct stats_pelt_
 	struct pelt_cands c = {
 		.s = xmalloc((nf + 4) * sizeof(size_t)),
 		.kill = xmalloc((nf + 4) * sizeof(size_t)),
-		.rss = xmalloc((nf + 4) * sizeof(double)),
 		.val = xmalloc((nf + 4) * sizeof(double)),
 		.err = xmalloc((nf + 4) * sizeof(double)),
+		.groups = xmalloc((nf / 4 + 2) * sizeof(size_t)),
 		.F = xmalloc((nf + 1) * sizeof(double)),
 		.K = xcalloc(nf + 1, sizeof(double)),
 	};
@@ -628,9 +663,9 @@ struct stats_pelt stats_pelt(const double *x, size_t n, const struct stats_pelt_
 	free(last);
 	free(c.s);
 	free(c.kill);
-	free(c.rss);
 	free(c.val);
 	free(c.err);
+	free(c.groups);
 	free(c.F);
 	free(c.K);
 	segdata_release(&d);

@@ -155,11 +155,11 @@ static double step_size(const struct irls *f)
  * (which then becomes active), halved while the deviance rises, and at the reduced optimum
  * a constraint with a negative Lagrange multiplier is released. */
 struct active_set {
-	bool *on;				       /* active rows */
-	size_t k;				       /* independent active rows */
-	size_t rows[STATS_POISSON_MAX_P];	       /* their indexes */
+	bool *on;					    /* active rows */
+	size_t k;					    /* independent active rows */
+	size_t rows[STATS_POISSON_MAX_P];		    /* their indexes */
 	double q[STATS_POISSON_MAX_P][STATS_POISSON_MAX_P]; /* orthonormal basis of their span */
-	size_t r;				       /* dimension of the free space */
+	size_t r;					    /* dimension of the free space */
 	double z[STATS_POISSON_MAX_P][STATS_POISSON_MAX_P]; /* its orthonormal basis */
 };
 
@@ -276,8 +276,7 @@ static bool newton_direction(const struct irls *f, const struct active_set *as, 
 
 /* Index of the active row with the most negative multiplier in g + sum lambda_i x_i = 0, or
  * SIZE_MAX when all are >= 0 (the KKT point). */
-static size_t release_candidate(const struct irls *f, const struct active_set *as,
-				const double *g)
+static size_t release_candidate(const struct irls *f, const struct active_set *as, const double *g)
 {
 	size_t p = f->p, k = as->k;
 	if (k == 0)
@@ -409,8 +408,7 @@ static enum stats_status identity_run(struct irls *f, int *iterations)
 /* Runs IRLS from the start; returns the status with f->b and f->mu at the fit. Converged: the
  * deviance and the coefficients both settle. When only the deviance settles (an MLE on the
  * boundary or at infinity) the fit is kept and *edge set. */
-static enum stats_status irls_run(struct irls *f, const double *start, int *iterations,
-				  bool *edge)
+static enum stats_status irls_run(struct irls *f, const double *start, int *iterations, bool *edge)
 {
 	double dev_old = NAN;
 	if (start) {
@@ -481,7 +479,8 @@ static enum stats_status irls_summary(struct irls *f, bool edge, struct stats_po
 	out->pearson_chi2 = (double)chi2;
 	out->loglik = (double)ll;
 	out->aic = -2 * out->loglik + 2 * (double)p;
-	out->aicc = n > p + 1 ? out->aic + 2.0 * (double)(p * (p + 1)) / (double)(n - p - 1) : (double)NAN;
+	out->aicc = n > p + 1 ? out->aic + 2.0 * (double)(p * (p + 1)) / (double)(n - p - 1)
+			      : (double)NAN;
 	out->dispersion = out->pearson_chi2 / (double)(n - p);
 	return STATS_OK;
 }

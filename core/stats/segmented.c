@@ -14,10 +14,10 @@
 
 /* Sorted, centred data and suffix sums at the starts of the groups of equal x. */
 struct seg {
-	size_t n, m;	      /* points, distinct x */
-	double *x, *y;	      /* sorted by x, centred */
-	double *xo;	      /* sorted x, as given */
-	size_t *start;	      /* start[g]: first index of group g; start[m] = n */
+	size_t n, m;	       /* points, distinct x */
+	double *x, *y;	       /* sorted by x, centred */
+	double *xo;	       /* sorted x, as given */
+	size_t *start;	       /* start[g]: first index of group g; start[m] = n */
 	long double *sx, *sxx; /* suffix sums from start[g] (m + 1 long) */
 	long double *sy, *sxy;
 	long double sxx_t, sxy_t, syy_t; /* centred totals */
@@ -249,7 +249,8 @@ static void seg_davies(const struct seg *s, size_t k, double xbar, struct stats_
 	double first = s->xo[1], last = s->xo[n - 2];
 	double m_abs = -1, best = NAN, v = 0, prev = NAN;
 	for (size_t i = 0; i < k; i++) {
-		double po = i + 1 == k ? last : first + (double)i * ((last - first) / (double)(k - 1));
+		double po =
+			i + 1 == k ? last : first + (double)i * ((last - first) / (double)(k - 1));
 		double p = po - xbar;
 		size_t g = group_above(s, p);
 		if (g >= s->m)
@@ -268,7 +269,8 @@ static void seg_davies(const struct seg *s, size_t k, double xbar, struct stats_
 		 * error of M is amplified ~M^2 times; no cancellation of Syy - b Sxy - c Syu. */
 		long double a = -c * su / n_l, rss = 0;
 		for (size_t j = 0; j < n; j++) {
-			long double e = s->y[j] - a - b * s->x[j] - c * (s->x[j] > p ? s->x[j] - pp : 0);
+			long double e =
+				s->y[j] - a - b * s->x[j] - c * (s->x[j] > p ? s->x[j] - pp : 0);
 			rss += e * e;
 		}
 		double var_u = (double)(s->sxx_t / det); /* [(X'X)^-1] of the U column */

@@ -7,11 +7,11 @@
 
 enum stats_status {
 	STATS_OK = 0,
-	STATS_TOO_FEW,	       /* fewer usable points than the statistic needs */
-	STATS_ZERO_VARIANCE,   /* a constant input: the statistic is undefined */
-	STATS_UNDEFINED,       /* undefined for another reason (e.g. kappa with pe = 1) */
-	STATS_NO_CONVERGENCE,  /* an iterative fit did not converge */
-	STATS_INVALID_INPUT,   /* arguments out of their domain (q outside [0,1], ...) */
+	STATS_TOO_FEW,	      /* fewer usable points than the statistic needs */
+	STATS_ZERO_VARIANCE,  /* a constant input: the statistic is undefined */
+	STATS_UNDEFINED,      /* undefined for another reason (e.g. kappa with pe = 1) */
+	STATS_NO_CONVERGENCE, /* an iterative fit did not converge */
+	STATS_INVALID_INPUT,  /* arguments out of their domain (q outside [0,1], ...) */
 };
 
 /* "ok", "too_few", "zero_variance", "undefined", "no_convergence", "invalid_input". */

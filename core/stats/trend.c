@@ -19,8 +19,7 @@ static void linreg_nan(struct stats_linreg *out)
 	out->stderr_slope = out->stderr_intercept = NAN;
 }
 
-enum stats_status stats_linreg(const double *x, const double *y, size_t n,
-			       struct stats_linreg *out)
+enum stats_status stats_linreg(const double *x, const double *y, size_t n, struct stats_linreg *out)
 {
 	memset(out, 0, sizeof(*out));
 	linreg_nan(out);
@@ -167,11 +166,11 @@ struct ts_bound {
 
 struct ts_merge {
 	struct ts_bound at;
-	uint64_t count;	       /* inversions seen so far */
-	const uint64_t *want;  /* sorted inversion ranks to report (sampling), or NULL */
-	size_t nwant, iw;      /* with all == false */
-	bool all;	       /* report every inversion */
-	double *slopes;	       /* reported slopes */
+	uint64_t count;	      /* inversions seen so far */
+	const uint64_t *want; /* sorted inversion ranks to report (sampling), or NULL */
+	size_t nwant, iw;     /* with all == false */
+	bool all;	      /* report every inversion */
+	double *slopes;	      /* reported slopes */
 	size_t nslopes, capacity;
 };
 
@@ -330,8 +329,12 @@ static uint64_t ts_count(struct ts_sel *sel, struct ts_bound at)
  * sel->buf; returns how many. */
 static size_t ts_between(struct ts_sel *sel, const uint64_t *ranks, size_t nwant)
 {
-	struct ts_merge mm = {.at = sel->hi, .want = ranks, .nwant = nwant, .all = ranks == NULL,
-			      .slopes = sel->buf, .capacity = sel->cap};
+	struct ts_merge mm = {.at = sel->hi,
+			      .want = ranks,
+			      .nwant = nwant,
+			      .all = ranks == NULL,
+			      .slopes = sel->buf,
+			      .capacity = sel->cap};
 	memcpy(sel->work, sel->lo_perm, sel->n * sizeof(*sel->work));
 	ts_sort(&mm, sel->work, sel->tmp, sel->n);
 	return mm.nslopes;
@@ -604,8 +607,8 @@ enum stats_status stats_theilsen(const double *x, const double *y, size_t n, dou
 	/* Samples of 2n slopes; the candidates are listed once the bracket holds at most 8n. */
 	size_t nsample = 2 * m > 1024 ? 2 * m : 1024;
 	size_t cap = 4 * nsample;
-	struct ts_sel sel = {.n = m, .base = pts, .cap = cap, .nsample = nsample,
-			     .rng = 0x5eed5eedULL};
+	struct ts_sel sel = {
+		.n = m, .base = pts, .cap = cap, .nsample = nsample, .rng = 0x5eed5eedULL};
 	sel.lo_perm = xcalloc(m, sizeof(struct ts_pt));
 	sel.work = xcalloc(m, sizeof(struct ts_pt));
 	sel.tmp = xcalloc(m, sizeof(struct ts_pt));

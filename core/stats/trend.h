@@ -21,8 +21,8 @@ struct stats_linreg {
 	double r;		  /* Pearson r; NAN when y is constant (SciPy reports 0 there) */
 	double p_value;		  /* two-sided t test of slope = 0 with n - 2 df; NAN when y is
 				     constant */
-	double stderr_slope;	  /* sqrt((1 - r^2) var(y) / var(x) / (n - 2)); 0 when y is constant */
-	double stderr_intercept;  /* stderr_slope * sqrt(var(x) + mean(x)^2) (biased variances) */
+	double stderr_slope; /* sqrt((1 - r^2) var(y) / var(x) / (n - 2)); 0 when y is constant */
+	double stderr_intercept; /* stderr_slope * sqrt(var(x) + mean(x)^2) (biased variances) */
 };
 
 /* Ordinary least squares of y on x over the pairs where both are finite, as
@@ -47,9 +47,9 @@ struct stats_theilsen {
 	double slope;		  /* median of (y[j] - y[i]) / (x[j] - x[i]) over x[i] < x[j];
 				     the mean of the two middle slopes when n_slopes is even */
 	double intercept;	  /* median(y) - slope * median(x) (SciPy's method='separate') */
-	double low_slope;	  /* confidence interval of the slope, Sen (1968) eq. 2.6 with the */
-	double high_slope;	  /* tie corrections of x and y, exactly as SciPy 1.10; NAN when
-				     SciPy's index arithmetic has none */
+	double low_slope;  /* confidence interval of the slope, Sen (1968) eq. 2.6 with the */
+	double high_slope; /* tie corrections of x and y, exactly as SciPy 1.10; NAN when
+			      SciPy's index arithmetic has none */
 };
 
 /* Theil–Sen slope of y on x over the pairs where both are finite; x == NULL means x[i] = i
@@ -62,15 +62,18 @@ struct stats_theilsen {
  * by u(t), counted by a merge sort in O(n log n). Comparisons of u are exact (the sign of
  * (y_a - y_b) - t (x_a - x_b) by error-free transformations, fma and an expansion sum), so the
  * counts are exact for the real slopes of the double inputs. The k-th slope is bracketed in
- * (lo, hi]; each round draws n slopes uniformly from the bracket (the pairs that swap between
+ * (lo, hi]; each round draws 2n slopes uniformly from the bracket (the pairs that swap between
  * the orders at lo and at hi, drawn as ranks into the merge sort's inversion sequence), takes
- * the sample quantiles k/M -+ 3/sqrt(n) as the new bracket, and checks it by counting; once the
- * bracket holds at most 4n slopes they are listed and the k-th is found by quickselect on the
- * values (y_j - y_i) / (x_j - x_i) exactly as SciPy computes them. Ties of slopes are handled
- * by brackets that are open or closed at a value. Expected O(1) rounds (the bracket shrinks by
- * ~sqrt(n) per round). The median of an even count is the mean of two selections; the interval
- * needs two more. Agreement with SciPy: the same doubles up to rounding of the mean (~1e-16).
- * Returns out->status; all numbers NAN on a status other than STATS_OK. */
+ * the sample quantiles at k/M -+ 2 sqrt(2n) ranks as the new bracket, and checks it by counting;
+ * once the bracket holds at most 8n slopes they are listed and the k-th is found by quickselect
+ * on the values (y_j - y_i) / (x_j - x_i) exactly as SciPy computes them. Ties of slopes are
+ * handled by brackets that are open or closed at a value. Expected O(1) rounds (the bracket shrinks
+ * by ~sqrt(n) per round: two rounds from n^2/2 to 8n). The two middle slopes of an even count come
+ * from one selection; the interval needs two more. Where more than 8n slopes differ by less
+ * than the doubles near them resolve, a bracket a few ulps wide is accepted and its sample
+ * value returned (within a few ulps of SciPy's). Agreement with SciPy: the same doubles up to
+ * rounding of the mean (~1e-16). Returns out->status; all numbers NAN on a status other than
+ * STATS_OK. */
 enum stats_status stats_theilsen(const double *x, const double *y, size_t n, double confidence,
 				 struct stats_theilsen *out);
 
@@ -82,9 +85,9 @@ struct stats_mann_kendall {
 	size_t n_missing;	  /* NaN / infinite values skipped */
 	int64_t s;		  /* S = sum over i < j of sign(y[j] - y[i]) */
 	double var_s;		  /* [n(n-1)(2n+5) - sum over tie groups t(t-1)(2t+5)] / 18 */
-	double z;		  /* (S - 1)/sqrt(Var S) if S > 0, (S + 1)/sqrt(Var S) if S < 0, else 0 */
-	double p_value;		  /* two-sided: 2 P(Z > |z|), standard normal */
-	double tau;		  /* S / (n(n-1)/2) (Kendall's tau-a against time) */
+	double z;	/* (S - 1)/sqrt(Var S) if S > 0, (S + 1)/sqrt(Var S) if S < 0, else 0 */
+	double p_value; /* two-sided: 2 P(Z > |z|), standard normal */
+	double tau;	/* S / (n(n-1)/2) (Kendall's tau-a against time) */
 };
 
 /* Mann–Kendall trend test of y[0..n) in index order, non-finite values skipped (the others

@@ -99,7 +99,7 @@ out "C1: current.impact" .current.impact high
 out "C1: current.effective_at" .current.effective_at null
 out "C1: id is a number" '.id | type' number
 
-ok "change new: filed effective with a past --effective-at" -o json change new \
+ok "change new: filed effective with a past --effective-at" change new \
 	--service checkout --key cart-v2 --impact medium --title "Cart service v2" \
 	--effective-at 2026-05-01T10:15:30.5+02:00 --boundary-json '{"region":"eu","pct":5}'
 C2=$(jq -r .id <<<"$OUT")

@@ -115,7 +115,7 @@ check_rc "a past expiry is refused" 1 "$RATCHET" token create --name old --role 
 api POST /v1/tokens '{"name":"old","role":"engineer","expires_at":"2020-01-01T00:00:00Z"}'
 check_status "a past expiry is 400" 400
 check_jq "a past expiry is invalid_input" .error.code invalid_input
-check_rc "an invalid name is refused" 1 "$RATCHET" token create --name "Bad Name" --role engineer
+check_rc "an invalid name is refused before sending (usage error)" 2 "$RATCHET" token create --name "Bad Name" --role engineer
 
 check_rc "token ls" 0 "$RATCHET" token ls
 check_eq "token ls header" "NAME ROLE CREATED_AT CREATED_BY EXPIRES_AT REVOKED_AT LAST_USED_AT" \

@@ -49,7 +49,8 @@ static void test_gsl_mt19937_stream_equals_numpys_for_the_same_seed(void **state
 		stats_bootstrap_draws(seed, 0, got, n);
 		for (size_t i = 0; i < n; i++)
 			if ((double)got[i] != raw[i])
-				fail_msg("seed %u raw[%zu]: %u, numpy %.0f", seed, i, got[i], raw[i]);
+				fail_msg("seed %u raw[%zu]: %u, numpy %.0f", seed, i, got[i],
+					 raw[i]);
 		stats_bootstrap_draws(seed, 1000, got, m);
 		for (size_t i = 0; i < m; i++)
 			assert_int_equal(got[i], (uint32_t)ui[i]);
@@ -109,9 +110,9 @@ static void test_interval_and_surrogate_test_match_the_numpy_reference(void **st
 		check(name, "n_undefined", (double)ci.n_undefined, vectors_get(iv, "n_undefined"),
 		      0);
 		struct stats_bootstrap_surrogate sg;
-		assert_int_equal(stats_bootstrap_shuffle_test(x, y, n, kind, b, seed + 1000, blk,
-							      &sg),
-				 STATS_OK);
+		assert_int_equal(
+			stats_bootstrap_shuffle_test(x, y, n, kind, b, seed + 1000, blk, &sg),
+			STATS_OK);
 		const cJSON *sv = item(c, "surrogate");
 		check(name, "surrogate estimate", sg.estimate, vectors_get(sv, "estimate"), RTOL);
 		check(name, "n_surrogates", (double)sg.n_surrogates,
@@ -133,34 +134,34 @@ static void test_same_seed_same_interval_and_bad_arguments_are_statuses(void **s
 		y[i] = cos((double)i * 0.2) + 0.01 * (double)i;
 	}
 	struct stats_bootstrap_ci a, b;
-	assert_int_equal(stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_SPEARMAN, 200, 0.95, 9,
-						  0, &a),
-			 STATS_OK);
-	assert_int_equal(stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_SPEARMAN, 200, 0.95, 9,
-						  0, &b),
-			 STATS_OK);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_SPEARMAN, 200, 0.95, 9, 0, &a),
+		STATS_OK);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_SPEARMAN, 200, 0.95, 9, 0, &b),
+		STATS_OK);
 	assert_close(a.low, b.low, 0, 0);
 	assert_close(a.high, b.high, 0, 0);
-	assert_int_equal(stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 0, 0.95, 9, 0,
-						  &a),
-			 STATS_INVALID_INPUT);
-	assert_int_equal(stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 10, 1.0, 9, 0,
-						  &a),
-			 STATS_INVALID_INPUT);
-	assert_int_equal(stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 10, 0.9, 9,
-						  41, &a),
-			 STATS_INVALID_INPUT);
-	assert_int_equal(stats_bootstrap_interval(x, y, 2, STATS_BOOTSTRAP_PEARSON, 10, 0.9, 9, 0,
-						  &a),
-			 STATS_TOO_FEW);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 0, 0.95, 9, 0, &a),
+		STATS_INVALID_INPUT);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 10, 1.0, 9, 0, &a),
+		STATS_INVALID_INPUT);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 40, STATS_BOOTSTRAP_PEARSON, 10, 0.9, 9, 41, &a),
+		STATS_INVALID_INPUT);
+	assert_int_equal(
+		stats_bootstrap_interval(x, y, 2, STATS_BOOTSTRAP_PEARSON, 10, 0.9, 9, 0, &a),
+		STATS_TOO_FEW);
 	assert_true(isnan(a.low) && isnan(a.estimate));
 	double c[40];
 	for (size_t i = 0; i < 40; i++)
 		c[i] = 1;
 	struct stats_bootstrap_surrogate s;
-	assert_int_equal(stats_bootstrap_shuffle_test(x, c, 40, STATS_BOOTSTRAP_SPEARMAN, 10, 1, 0,
-						      &s),
-			 STATS_ZERO_VARIANCE);
+	assert_int_equal(
+		stats_bootstrap_shuffle_test(x, c, 40, STATS_BOOTSTRAP_SPEARMAN, 10, 1, 0, &s),
+		STATS_ZERO_VARIANCE);
 	assert_true(isnan(s.p_value));
 	double r;
 	assert_int_equal(stats_bootstrap_corr(x, y, 40, STATS_BOOTSTRAP_PEARSON, &r), STATS_OK);

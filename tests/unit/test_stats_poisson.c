@@ -257,7 +257,8 @@ int main(void)
 		cmocka_unit_test(test_fits_match_statsmodels_glm_with_log_and_identity_links),
 		cmocka_unit_test(
 			test_identity_link_keeps_means_positive_when_the_mle_is_on_the_boundary),
-		cmocka_unit_test(test_accumulation_shape_follows_the_aicc_and_likelihood_ratio_rule),
+		cmocka_unit_test(
+			test_accumulation_shape_follows_the_aicc_and_likelihood_ratio_rule),
 		cmocka_unit_test(test_fit_refuses_negative_counts_and_reports_all_zero_counts),
 		cmocka_unit_test(test_shape_is_insufficient_below_eight_buckets_or_ten_events),
 		cmocka_unit_test(test_a_burst_in_the_last_bucket_is_exponential),

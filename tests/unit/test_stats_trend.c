@@ -249,7 +249,8 @@ static void test_mann_kendall_counts_a_long_tied_series_exactly(void **state)
 	int64_t s = (int64_t)(n * (n - 1) / 2) - (int64_t)(n / b) * (int64_t)(b * (b - 1) / 2);
 	assert_int_equal(r.s, s);
 	long double nn = (long double)n, bb = (long double)b;
-	long double var = (nn * (nn - 1) * (2 * nn + 5) - (nn / bb) * bb * (bb - 1) * (2 * bb + 5)) / 18;
+	long double var =
+		(nn * (nn - 1) * (2 * nn + 5) - (nn / bb) * bb * (bb - 1) * (2 * bb + 5)) / 18;
 	assert_close(r.var_s, (double)var, 1e-15, 0);
 	free(y);
 }
