@@ -186,7 +186,8 @@ int main(int argc, char **argv)
 			       name, changes[ci], found, pr.cost, br.n_cpts, br.cost,
 			       agree ? "agrees with" : "DISAGREES with", kop);
 			if (changes[ci] == 100 && tp >= 0.2)
-				printf("# target missed: PELT with 100 changes took %.4f s (>= 0.2)\n",
+				printf("# target missed: PELT with 100 changes took %.4f s (>= "
+				       "0.2)\n",
 				       tp);
 		}
 	}

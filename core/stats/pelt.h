@@ -60,8 +60,9 @@ struct stats_pelt {
  * plus the penalty per change point over every segmentation whose segments
  * hold at least min_size finite values. Exact (the same optimum as exhaustive
  * optimal partitioning; pruning is only ever applied where it provably cannot
- * discard the optimum, min_size and MBIC's log(m) terms included); ties go to
- * the earliest last change. NaN and infinities are skipped and counted.
+ * discard the optimum, min_size and MBIC's log(m) terms included); ties
+ * (values within 1e-12 relative, so rounding never decides) go to the
+ * earliest last change. NaN and infinities are skipped and counted.
  * cpts (caller-provided, room for n entries) receives the change points in
  * ascending order: a change point is the index in x (the original series,
  * missing values included) of the first value of a new segment. Expected time
@@ -77,10 +78,10 @@ struct stats_pelt stats_pelt(const double *x, size_t n, const struct stats_pelt_
 
 /* Binary segmentation with the same costs, penalties and min_size: splits the
  * segment whose best split lowers the penalised cost most (gain = cost of the
- * segment minus the costs of its two parts), ties to the earliest split, while
- * that gain exceeds the penalty and fewer than max_cpts were found. Greedy:
- * its cost is never below PELT's. O(n log n) typical. Same inputs, outputs and
- * statuses as stats_pelt. */
+ * segment minus the costs of its two parts; ties within 1e-12 relative to the
+ * earliest split), while that gain exceeds the penalty and fewer than max_cpts
+ * were found. Greedy: its cost is never below PELT's. O(n log n) typical.
+ * Same inputs, outputs and statuses as stats_pelt. */
 struct stats_pelt stats_binseg(const double *x, size_t n, const struct stats_pelt_opts *opts,
 			       size_t *cpts);
 

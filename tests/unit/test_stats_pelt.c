@@ -182,18 +182,24 @@ static size_t brute_force(const double *x, size_t n, const struct stats_pelt_opt
 	size_t *last = calloc(n + 1, sizeof(*last));
 	F[0] = -beta;
 	size_t m = o->min_size;
+	double *v = malloc((n + 1) * sizeof(*v));
 	for (size_t t = 1; t <= n; t++) {
-		F[t] = INFINITY;
+		/* The earliest start whose value ties the best (within 1e-12). */
+		double best = INFINITY;
 		for (size_t s = 0; s + m <= t; s++) {
-			if (s != 0 && s < m)
-				continue;
-			double v = F[s] + direct_cost(x, s, t, o, floor) + beta;
-			if (v < F[t]) {
-				F[t] = v;
-				last[t] = s;
-			}
+			v[s] = s != 0 && s < m ? INFINITY : F[s] + direct_cost(x, s, t, o, floor);
+			if (v[s] < best)
+				best = v[s];
 		}
+		F[t] = INFINITY;
+		for (size_t s = 0; s + m <= t; s++)
+			if (v[s] <= best + 1e-12 * (1 + fabs(best))) {
+				F[t] = v[s] + beta;
+				last[t] = s;
+				break;
+			}
 	}
+	free(v);
 	*cost = F[n];
 	size_t k = 0;
 	for (size_t t = n; t > 0 && last[t] > 0; t = last[t])

@@ -6,12 +6,12 @@ obviously correct reference the C code must match:
 
 * PELT: exhaustive optimal partitioning, the O(n^2) dynamic programme without any pruning,
   F(0) = -beta, F(t) = min over starts s (s = 0 or s >= min_size, t - s >= min_size) of
-  F(s) + C(s, t) + beta, ties to the smallest s; the change points are the starts found by
-  backtracking from F(n). The C PELT must return the same segmentation and the same total cost
+  F(s) + C(s, t) + beta, ties (values within 1e-12 (1 + |best|) of the best) to the smallest s;
+  the change points are the starts found by backtracking from F(n). The C PELT must return the same segmentation and the same total cost
   (sum of segment costs + beta per change point) to 1e-9 relative.
 * Binary segmentation: the same greedy rule as the C code (split the segment with the largest
-  gain C(a, b) - C(a, j) - C(j, b), ties to the earliest j, while gain > beta and fewer than
-  max_cpts changes), on the same costs.
+  gain C(a, b) - C(a, j) - C(j, b), ties (within 1e-12) to the earliest j, while gain > beta
+  and fewer than max_cpts changes), on the same costs.
 
 Segment costs are computed directly from each segment (mean and residual sum of squares with
 math.fsum, no prefix sums), on x[s:t] of the finite values:
@@ -28,10 +28,12 @@ math.fsum, no prefix sums), on x[s:t] of the finite values:
 NaN and infinities are skipped and counted; change points are reported as indices in the original
 series (the index of the first finite value of each new segment).
 
-Inputs whose optimum is not unique to 1e-7 relative (a near-tie between the best and the second
-best choice on the optimal path; in binary segmentation a gain that near beta, or for a split it
-makes, the second best split that near, or with max_cpts the next segment's gain) are ill-posed for any floating-point implementation: random ones are drawn again, and a
-hand-made one raises. Each run records the smallest such gap it had (min_gap).
+Exact ties (equal values, as quantised data give) are resolved by the tie rule; near-ties are
+ill-posed for any floating-point implementation: an input where a choice on the optimal path
+(or a split binary segmentation makes, its comparison with beta, or with max_cpts the order of
+segments) has a competitor between 1e-14 and 1e-7 relative of the best is rejected (random
+inputs are drawn again, a hand-made one raises). Each run records the smallest clear gap it had
+(min_gap).
 usage: /usr/bin/python3 tests/vectors/gen_pelt.py   (or make_vectors.py pelt)
 """
 import json
@@ -45,6 +47,8 @@ VAR_FLOOR = 1e-8
 MAD_CONSTANT = 1.4826
 LOG_2PI = math.log(2 * math.pi)
 AMBIGUOUS = 1e-7
+EXACT = 1e-14
+TIE = 1e-12
 
 
 class Ambiguous(Exception):
@@ -132,16 +136,28 @@ class Model:
         return math.fsum(self.C(a, b) for a, b in zip(bounds, bounds[1:])) + len(cps) * self.beta
 
 
-def gap_ok(best, second, scale_of):
-    gap = second - best
-    return gap, gap >= AMBIGUOUS * (1.0 + abs(scale_of))
+def first_tie(pairs, best, sign=1):
+    """The first (value, key) of pairs whose value ties best within TIE (sign -1: for maxima)."""
+    band = TIE * (1.0 + abs(best))
+    return next(p for p in pairs if sign * (best - p[0]) >= -band)
+
+
+def check_gaps(values, best, where):
+    """Ambiguous unless every other value is a tie (within 1e-14) or clearly apart (1e-7);
+    returns the smallest clear gap."""
+    scale = 1.0 + abs(best)
+    gaps = [abs(v - best) for v in values]
+    if any(EXACT * scale < g < AMBIGUOUS * scale for g in gaps):
+        raise Ambiguous(f"{where}: a near-tie")
+    clear = [g for g in gaps if g >= AMBIGUOUS * scale]
+    return min(clear) if clear else math.inf
 
 
 def optimal_partitioning(mod):
     n, m, beta = mod.n, mod.min_size, mod.beta
     F = [math.inf] * (n + 1)
     last = [0] * (n + 1)
-    gaps = [math.inf] * (n + 1)
+    vals_at = {}
     F[0] = -beta
     for t in range(m, n + 1):
         vals = []
@@ -150,17 +166,14 @@ def optimal_partitioning(mod):
                 continue
             vals.append((F[s] + mod.C(s, t), s))
         best = min(v for v, _ in vals)
-        arg = min(s for v, s in vals if v == best)
-        others = [v for v, s in vals if s != arg]
-        gaps[t] = (min(others) - best) if others else math.inf
-        F[t] = best + beta
+        v, arg = first_tie(vals, best)
+        F[t] = v + beta
         last[t] = arg
+        vals_at[t] = (best, [v for v, _ in vals])
     cps, t, min_gap = [], n, math.inf
     while t > 0:
-        _, ok = gap_ok(0.0, gaps[t], F[t])
-        min_gap = min(min_gap, gaps[t])
-        if not ok:
-            raise Ambiguous(f"optimal partitioning: near-tie at t={t}")
+        best, values = vals_at[t]
+        min_gap = min(min_gap, check_gaps(values, best, f"optimal partitioning at t={t}"))
         if last[t] > 0:
             cps.append(last[t])
         t = last[t]
@@ -168,16 +181,15 @@ def optimal_partitioning(mod):
 
 
 def best_split(mod, a, b):
-    """(gain, j, gap to the second best j) for [a, b), or None."""
+    """(gain, j, gains) for [a, b): the earliest split tying the best gain; or None."""
     m = mod.min_size
     if b - a < 2 * m:
         return None
     whole = mod.C(a, b)
     gains = [(whole - mod.C(a, j) - mod.C(j, b), j) for j in range(a + m, b - m + 1)]
     best = max(g for g, _ in gains)
-    j = min(j for g, j in gains if g == best)
-    others = [g for g, k in gains if k != j]
-    return best, j, (best - max(others)) if others else math.inf
+    gain, j = first_tie(gains, best, sign=-1)
+    return gain, j, [g for g, _ in gains]
 
 
 def binary_segmentation(mod, max_cpts):
@@ -189,19 +201,19 @@ def binary_segmentation(mod, max_cpts):
             open_segs.append((bs, seg))
     while open_segs and len(cps) < limit:
         open_segs.sort(key=lambda item: (-item[0][0], item[0][1]))
-        (gain, j, gap), (a, b) = open_segs.pop(0)
-        scale = abs(gain) + abs(mod.beta)
-        # Which j, and which segment first, only matter for a split that is made
-        # (the order only when max_cpts can stop the search).
-        checks = [abs(gain - mod.beta)]
+        (gain, j, gains), (a, b) = open_segs.pop(0)
+        where = f"binary segmentation of [{a}, {b})"
+        # Whether to split is a comparison with beta, which must be clear; which j,
+        # and which segment first, only matter for a split that is made (the order
+        # only when max_cpts can stop the search).
+        scale = 1.0 + abs(gain) + abs(mod.beta)
+        if abs(gain - mod.beta) < AMBIGUOUS * scale:
+            raise Ambiguous(f"{where}: gain near beta")
+        min_gap = min(min_gap, abs(gain - mod.beta))
         if gain > mod.beta:
-            checks.append(gap)
+            min_gap = min(min_gap, check_gaps(gains, max(gains), where))
             if open_segs and max_cpts:
-                checks.append(gain - open_segs[0][0][0])
-        for c in checks:
-            min_gap = min(min_gap, c)
-            if c < AMBIGUOUS * (1.0 + scale):
-                raise Ambiguous(f"binary segmentation: near-tie splitting [{a}, {b})")
+                min_gap = min(min_gap, check_gaps([open_segs[0][0][0]], gain, where))
         if not gain > mod.beta:
             break
         cps.append(j)
@@ -307,6 +319,11 @@ def main():
                                lambda r: piecewise(r, 120, 4, decimals=1)))
     cases.append(random_series(rng, "ties: integers n=150",
                                lambda r: piecewise(r, 150, 4, sd_range=(1.0, 3.0), decimals=0)))
+    cases.append(random_series(rng, "exact ties: counts 0-4 n=160",
+                               lambda r: np.concatenate([r.poisson(0.7, 80), r.poisson(2.5, 80)])
+                               .astype(float)))
+    cases.append(random_series(rng, "exact ties: alternating pattern n=60",
+                               lambda r: np.array([3.0, 4.0] * 15 + [4.0, 3.0, 3.0] * 10)))
     cases.append(random_series(rng, "NaN sprinkled n=150",
                                lambda r: sprinkle_nan(r, piecewise(r, 150, 4), 0.1)))
     cases.append(random_series(rng, "NaN and infinities n=90",
