@@ -38,6 +38,7 @@ enum stats_col_kind {
 	STATS_COL_NUMBER = 0,
 	STATS_COL_FLAG,	  /* 0 or 1 */
 	STATS_COL_NONNEG, /* >= 0 */
+	STATS_COL_COUNT,  /* a whole number >= 0 */
 };
 
 /* The command line of `ratchet stats NAME`, defaults filled in. */

@@ -188,7 +188,7 @@ const struct stats_def cmd_stats_defs[] = {
 	 STATS_COL_NUMBER, "fewer than 3 values", "the series is constant",
 	 cmd_stats_run_mann_kendall, usage_mann_kendall},
 	{"poisson-shape", "accumulation shape of counts per bucket (Poisson fits)", 0, 0,
-	 STATS_COL_NONNEG, STATS_COL_NUMBER, "no bucket", NULL, cmd_stats_run_poisson_shape,
+	 STATS_COL_COUNT, STATS_COL_NUMBER, "no bucket", NULL, cmd_stats_run_poisson_shape,
 	 usage_poisson_shape},
 	{"pelt", "change points of a series in row order (PELT)", SOPT_PELT, 0, STATS_COL_NUMBER,
 	 STATS_COL_NUMBER, "fewer values than one segment needs (--min-size, at least 2)",

@@ -230,8 +230,10 @@ static int read_cell(struct reading *rd, const struct column_use *c, double *v)
 	}
 	if (c->kind == STATS_COL_FLAG && *v != 0 && *v != 1)
 		return kind_error(rd, c, "is not 0 or 1");
-	if (c->kind == STATS_COL_NONNEG && *v < 0)
+	if ((c->kind == STATS_COL_NONNEG || c->kind == STATS_COL_COUNT) && *v < 0)
 		return kind_error(rd, c, "is negative");
+	if (c->kind == STATS_COL_COUNT && isfinite(*v) && *v != floor(*v))
+		return kind_error(rd, c, "is not a whole number (a count)");
 	return 0;
 }
 

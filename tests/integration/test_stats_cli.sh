@@ -386,7 +386,8 @@ check_eq "crossings: the missing row is skipped and counted" 1 "$(jv .n_missing)
 stats crossings cross.csv --x step --y value --threshold 3 --direction down
 check_eq "crossings --direction down" "25" "$(jv '[.crossings[].at] | join(" ")')"
 
-stats poisson-shape series.csv --x value
+printf 'count\n1\n2\n2\n3\n5\n8\n13\n21\n34\n55\n' > counts.csv
+stats poisson-shape counts.csv --x count
 check_eq "poisson-shape answers with a shape" yes "$(jv '.shape != null' | sed 's/true/yes/')"
 stats segmented pairs.csv --x x --y y --seed 3 --boot 50
 first=$(jv '"\(.psi) \(.psi_low) \(.psi_high)"')
@@ -440,5 +441,13 @@ check_has "the message gives file:line" 'pairs.csv:3: column "x": "2" is not 0 o
 check_rc "an option of another statistic is a usage error" 2 \
 	"$RATCHET" stats spearman pairs.csv --x x --y y --horizon 3
 check_rc "a missing --y is a usage error" 2 "$RATCHET" stats spearman pairs.csv --x x
+
+# Counts must be whole numbers and not negative.
+printf 'c\n1.5\n2\n3\n4\n5\n6\n7\n8\n9\n10\n' > frac.csv
+check_rc "a fractional count is refused" 1 "$RATCHET" stats poisson-shape frac.csv --x c
+check_eq "the fractional count is named" 'ratchet: frac.csv:2: column "c": "1.5" is not a whole number (a count)' "$ERR"
+printf 'c\n1\n-2\n3\n' > negc.csv
+check_rc "a negative count is refused" 1 "$RATCHET" stats poisson-shape negc.csv --x c
+check_eq "the negative count is named" 'ratchet: negc.csv:3: column "c": "-2" is negative' "$ERR"
 
 it_finish
