@@ -99,10 +99,24 @@ PGresult *store_exec(const char *sql, int nparams, const char *const *params, st
 	PGconn *conn = store_conn(err);
 	if (!conn)
 		return NULL;
+	int idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
 	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
+	/* A connection found dead (the database restarted since its last use) is
+	 * replaced and the statement run once more, unless a transaction was open
+	 * on it: then the whole write fails and the client retries it. */
+	if (idle && PQstatus(conn) != CONNECTION_OK) {
+		PQclear(res);
+		conn = store_conn(err);
+		if (!conn)
+			return NULL;
+		res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			return res;
+	}
 	store_result_error(conn, res, err);
 	PQclear(res);
 	return NULL;
