@@ -125,6 +125,25 @@ char *cli_ref_path(const char *prefix, const char *ref, const char *suffix);
 int cli_list(struct cli *cli, const char *path, const char *cursor, bool all,
 	     const struct output_column *cols, size_t n_cols);
 
+/* A list command's filter option: --OPTION VALUE becomes the query parameter
+ * PARAM; the value is checked against names (when set) or as a timestamp. */
+struct cli_ls_filter {
+	const char *option;
+	const char *param;
+	const struct model_names *names;
+	bool is_time;
+};
+struct cli_ls {
+	const char *cmd;  /* "change ls" */
+	const char *path; /* "/v1/changes" */
+	const struct cli_ls_filter *filters;
+	size_t n_filters;
+};
+/* Parses a list command's filters and the common --limit --cursor --all
+ * (usage errors exit 2; --cursor and --all exclude each other), then lists. */
+int cli_ls_run(struct cli *cli, const struct cli_ls *ls, int argc, char **argv,
+	       const struct output_column *cols, size_t n_cols);
+
 /* Prints a single API object: its JSON unchanged, a CSV row with cols, or
  * summary (a line the caller built) in table mode. */
 void cli_print_one(const struct cli *cli, const struct client_resp *resp,

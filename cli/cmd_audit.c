@@ -425,75 +425,21 @@ static const struct output_column entry_csv_columns[] = {
 	{"HASH", "hash", NULL},
 };
 
-struct ls_opts {
-	const char *cursor;
-	bool all;
-};
-
-static int ls_option(int c, struct buf *path, struct ls_opts *o)
-{
-	static const char *const params[] = {
-		[OPT_ACTOR - OPT_ACTOR] = "actor",
-		[OPT_ACTION - OPT_ACTOR] = "action",
-		[OPT_OBJECT_TYPE - OPT_ACTOR] = "object_type",
-		[OPT_OBJECT_ID - OPT_ACTOR] = "object_id",
-		[OPT_SINCE - OPT_ACTOR] = "since",
-		[OPT_UNTIL - OPT_ACTOR] = "until",
-		[OPT_LIMIT - OPT_ACTOR] = "limit",
-	};
-	long limit;
-	if (c == OPT_LIMIT && cli_parse_long("audit ls", "--limit", optarg, 1, 1000, &limit))
-		return CLI_EXIT_USAGE;
-	if ((c == OPT_SINCE || c == OPT_UNTIL) &&
-	    cli_check_time("audit ls", c == OPT_SINCE ? "--since" : "--until", optarg))
-		return CLI_EXIT_USAGE;
-	if (c == OPT_CURSOR)
-		o->cursor = optarg;
-	else if (c == OPT_ALL)
-		o->all = true;
-	else if (c >= OPT_ACTOR && c <= OPT_LIMIT)
-		client_query_add(path, params[c - OPT_ACTOR], optarg);
-	else
-		return -1;
-	return 0;
-}
-
 static int audit_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"actor", required_argument, NULL, OPT_ACTOR},
-		{"action", required_argument, NULL, OPT_ACTION},
-		{"object-type", required_argument, NULL, OPT_OBJECT_TYPE},
-		{"object-id", required_argument, NULL, OPT_OBJECT_ID},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"until", required_argument, NULL, OPT_UNTIL},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"cursor", required_argument, NULL, OPT_CURSOR},
-		{"all", no_argument, NULL, OPT_ALL},
-		{NULL, 0, NULL, 0},
+	static const struct cli_ls_filter filters[] = {
+		{"actor", "actor", NULL, false},
+		{"action", "action", NULL, false},
+		{"object-type", "object_type", NULL, false},
+		{"object-id", "object_id", NULL, false},
+		{"since", "since", NULL, true},
+		{"until", "until", NULL, true},
 	};
-	struct ls_opts o = {NULL, false};
-	struct buf path;
-	buf_init(&path, 0);
-	buf_printf(&path, "/v1/audit");
-	int c, rc = cli_getopt_start("audit ls", argc, argv, options);
-	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		rc = ls_option(c, &path, &o);
-		if (rc < 0)
-			rc = cli_bad_option("audit ls", c, argv);
-	}
-	if (!rc)
-		rc = cli_no_operand("audit ls", argc, argv);
-	if (!rc && o.cursor && o.all)
-		rc = cli_usage("audit ls", "--cursor and --all exclude each other");
-	if (!rc && cli->format == OUTPUT_CSV)
-		rc = cli_list(cli, path.data, o.cursor, o.all, entry_csv_columns,
-			      ARRAY_SIZE(entry_csv_columns));
-	else if (!rc)
-		rc = cli_list(cli, path.data, o.cursor, o.all, entry_columns,
-			      ARRAY_SIZE(entry_columns));
-	buf_release(&path);
-	return rc;
+	static const struct cli_ls ls = {"audit ls", "/v1/audit", filters, ARRAY_SIZE(filters)};
+	if (cli->format == OUTPUT_CSV)
+		return cli_ls_run(cli, &ls, argc, argv, entry_csv_columns,
+				  ARRAY_SIZE(entry_csv_columns));
+	return cli_ls_run(cli, &ls, argc, argv, entry_columns, ARRAY_SIZE(entry_columns));
 }
 
 static const char usage_verify[] =

@@ -199,81 +199,19 @@ static int change_show(struct cli *cli, int argc, char **argv)
 
 /* change ls */
 
-struct ls_opts {
-	const char *cursor;
-	bool all;
-};
-
-static int ls_option(int c, struct buf *path, struct ls_opts *o)
-{
-	static const char *const params[] = {
-		[OPT_SERVICE - OPT_SERVICE] = "service",   [OPT_IMPACT - OPT_SERVICE] = "impact",
-		[OPT_STATE - OPT_SERVICE] = "state",	   [OPT_REVIEW - OPT_SERVICE] = "review",
-		[OPT_CATEGORY - OPT_SERVICE] = "category", [OPT_SINCE - OPT_SERVICE] = "since",
-		[OPT_UNTIL - OPT_SERVICE] = "until",	   [OPT_LIMIT - OPT_SERVICE] = "limit",
-	};
-	const char *cmd = "change ls";
-	long limit;
-	int rc = 0;
-	if (c == OPT_IMPACT)
-		rc = cli_check_name(cmd, "--impact", optarg, &impact_names);
-	else if (c == OPT_STATE)
-		rc = cli_check_name(cmd, "--state", optarg, &change_state_names);
-	else if (c == OPT_REVIEW)
-		rc = cli_check_name(cmd, "--review", optarg, &review_names);
-	else if (c == OPT_CATEGORY)
-		rc = cli_check_name(cmd, "--category", optarg, &io_category_names);
-	else if (c == OPT_LIMIT)
-		rc = cli_parse_long(cmd, "--limit", optarg, 1, 1000, &limit);
-	else if (c == OPT_SINCE || c == OPT_UNTIL)
-		rc = cli_check_time(cmd, c == OPT_SINCE ? "--since" : "--until", optarg);
-	if (rc)
-		return rc;
-	if (c == OPT_CURSOR)
-		o->cursor = optarg;
-	else if (c == OPT_ALL)
-		o->all = true;
-	else if (c >= OPT_SERVICE && c <= OPT_LIMIT)
-		client_query_add(path, params[c - OPT_SERVICE], optarg);
-	else
-		return -1;
-	return 0;
-}
-
 static int change_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"service", required_argument, NULL, OPT_SERVICE},
-		{"impact", required_argument, NULL, OPT_IMPACT},
-		{"state", required_argument, NULL, OPT_STATE},
-		{"review", required_argument, NULL, OPT_REVIEW},
-		{"category", required_argument, NULL, OPT_CATEGORY},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"until", required_argument, NULL, OPT_UNTIL},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"cursor", required_argument, NULL, OPT_CURSOR},
-		{"all", no_argument, NULL, OPT_ALL},
-		{NULL, 0, NULL, 0},
+	static const struct cli_ls_filter filters[] = {
+		{"service", "service", NULL, false},
+		{"impact", "impact", &impact_names, false},
+		{"state", "state", &change_state_names, false},
+		{"review", "review", &review_names, false},
+		{"category", "category", &io_category_names, false},
+		{"since", "since", NULL, true},
+		{"until", "until", NULL, true},
 	};
-	struct ls_opts o = {NULL, false};
-	struct buf path;
-	buf_init(&path, 0);
-	buf_printf(&path, "/v1/changes");
-	int c, rc = cli_getopt_start("change ls", argc, argv, options);
-	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		rc = ls_option(c, &path, &o);
-		if (rc < 0)
-			rc = cli_bad_option("change ls", c, argv);
-	}
-	if (!rc)
-		rc = cli_no_operand("change ls", argc, argv);
-	if (!rc && o.cursor && o.all)
-		rc = cli_usage("change ls", "--cursor and --all exclude each other");
-	if (!rc)
-		rc = cli_list(cli, path.data, o.cursor, o.all, cmd_change_columns,
-			      cmd_change_n_columns);
-	buf_release(&path);
-	return rc;
+	static const struct cli_ls ls = {"change ls", "/v1/changes", filters, ARRAY_SIZE(filters)};
+	return cli_ls_run(cli, &ls, argc, argv, cmd_change_columns, cmd_change_n_columns);
 }
 
 /* change effective */

@@ -153,77 +153,22 @@ static int io_add(struct cli *cli, int argc, char **argv)
 
 /* io ls */
 
-struct ls_opts {
-	const char *cursor;
-	bool all;
-};
-
-static int ls_option(int c, struct buf *path, struct ls_opts *o)
-{
-	static const char *const params[] = {
-		[OPT_SERVICE - OPT_SERVICE] = "service", [OPT_CATEGORY - OPT_SERVICE] = "category",
-		[OPT_STATUS - OPT_SERVICE] = "status",	 [OPT_CHANGE - OPT_SERVICE] = "change",
-		[OPT_SINCE - OPT_SERVICE] = "since",	 [OPT_UNTIL - OPT_SERVICE] = "until",
-		[OPT_LIMIT - OPT_SERVICE] = "limit",
-	};
-	const char *cmd = "io ls";
-	long limit;
-	int rc = 0;
-	if (c == OPT_CATEGORY)
-		rc = cli_check_name(cmd, "--category", optarg, &io_category_names);
-	else if (c == OPT_STATUS && model_lookup(&io_status_names, optarg) < 0 &&
-		 strcmp(optarg, "retracted") != 0)
-		rc = cli_usage(cmd, "invalid value '%s' for --status: want one of %s, retracted",
-			       optarg, io_status_names.list);
-	else if (c == OPT_LIMIT)
-		rc = cli_parse_long(cmd, "--limit", optarg, 1, 1000, &limit);
-	else if (c == OPT_SINCE || c == OPT_UNTIL)
-		rc = cli_check_time(cmd, c == OPT_SINCE ? "--since" : "--until", optarg);
-	if (rc)
-		return rc;
-	if (c == OPT_CURSOR)
-		o->cursor = optarg;
-	else if (c == OPT_ALL)
-		o->all = true;
-	else if (c >= OPT_SERVICE && c <= OPT_LIMIT)
-		client_query_add(path, params[c - OPT_SERVICE], optarg);
-	else
-		return -1;
-	return 0;
-}
+static const struct model_names io_list_status_names = {
+	(const char *const[]){"confirmed", "candidate", "retracted"}, 3,
+	"confirmed, candidate, retracted"};
 
 static int io_ls(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"service", required_argument, NULL, OPT_SERVICE},
-		{"category", required_argument, NULL, OPT_CATEGORY},
-		{"status", required_argument, NULL, OPT_STATUS},
-		{"change", required_argument, NULL, OPT_CHANGE},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"until", required_argument, NULL, OPT_UNTIL},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"cursor", required_argument, NULL, OPT_CURSOR},
-		{"all", no_argument, NULL, OPT_ALL},
-		{NULL, 0, NULL, 0},
+	static const struct cli_ls_filter filters[] = {
+		{"service", "service", NULL, false},
+		{"category", "category", &io_category_names, false},
+		{"status", "status", &io_list_status_names, false},
+		{"change", "change", NULL, false},
+		{"since", "since", NULL, true},
+		{"until", "until", NULL, true},
 	};
-	struct ls_opts o = {NULL, false};
-	struct buf path;
-	buf_init(&path, 0);
-	buf_printf(&path, "/v1/ios");
-	int c, rc = cli_getopt_start("io ls", argc, argv, options);
-	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		rc = ls_option(c, &path, &o);
-		if (rc < 0)
-			rc = cli_bad_option("io ls", c, argv);
-	}
-	if (!rc)
-		rc = cli_no_operand("io ls", argc, argv);
-	if (!rc && o.cursor && o.all)
-		rc = cli_usage("io ls", "--cursor and --all exclude each other");
-	if (!rc)
-		rc = cli_list(cli, path.data, o.cursor, o.all, cmd_io_columns, cmd_io_n_columns);
-	buf_release(&path);
-	return rc;
+	static const struct cli_ls ls = {"io ls", "/v1/ios", filters, ARRAY_SIZE(filters)};
+	return cli_ls_run(cli, &ls, argc, argv, cmd_io_columns, cmd_io_n_columns);
 }
 
 /* io confirm, io retract */
