@@ -247,8 +247,9 @@ static bool is_connection_error(CURLcode rc)
 }
 
 /* Sets the method, headers and body of the next transfer on the reused handle:
- * a POST with json, else a GET or (is_delete) a DELETE without a body. */
-static CURLcode set_method(struct client *c, const char *json, bool is_delete)
+ * a POST (or, with method "PUT", a PUT) with json, else a GET or (is_delete)
+ * a DELETE without a body. */
+static CURLcode set_method(struct client *c, const char *json, bool is_delete, bool is_put)
 {
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = json ? c->post_hdrs : is_delete ? c->delete_hdrs : c->get_hdrs;
@@ -260,13 +261,16 @@ static CURLcode set_method(struct client *c, const char *json, bool is_delete)
 	if (rc == CURLE_OK && !json)
 		rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	/* the handle is reused: a NULL custom method puts GET and POST back */
+	const char *custom = is_put ? "PUT" : NULL;
+	if (is_delete)
+		custom = "DELETE";
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, is_delete ? "DELETE" : NULL);
+		rc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom);
 	return rc;
 }
 
 static CURLcode perform_once(struct client *c, const char *url, const char *json, bool is_delete,
-			     struct client_resp *resp, struct sink *sink)
+			     bool is_put, struct client_resp *resp, struct sink *sink)
 {
 	CURL *h = c->curl;
 	buf_release(&resp->body);
@@ -277,7 +281,7 @@ static CURLcode perform_once(struct client *c, const char *url, const char *json
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	if (rc == CURLE_OK)
-		rc = set_method(c, json, is_delete);
+		rc = set_method(c, json, is_delete, is_put);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(h);
 	if (rc == CURLE_OK)
@@ -385,7 +389,8 @@ static int finish(struct client *c, const char *method, const char *path, CURLco
 int client_request(struct client *c, const char *method, const char *path, const cJSON *body,
 		   struct client_resp *resp, struct err *err)
 {
-	bool post = strcmp(method, "POST") == 0;
+	bool is_put = strcmp(method, "PUT") == 0;
+	bool post = strcmp(method, "POST") == 0 || is_put; /* both send a JSON body */
 	bool is_delete = strcmp(method, "DELETE") == 0;
 	char *url = xasprintf("%s%s", c->base_url, path);
 	char *printed = post && body ? cJSON_PrintUnformatted(body) : NULL;
@@ -397,7 +402,7 @@ int client_request(struct client *c, const char *method, const char *path, const
 	CURLcode rc;
 	long delay = c->retry_delay_ms;
 	for (long attempt = 0;; attempt++) {
-		rc = perform_once(c, url, json, is_delete, resp, &sink);
+		rc = perform_once(c, url, json, is_delete, is_put, resp, &sink);
 		bool again = rc == CURLE_OK ? resp->status == 503 : is_connection_error(rc);
 		if (!again || sink.too_large || attempt >= c->retries)
 			break;

@@ -60,9 +60,9 @@ void client_free(struct client *c);
 void client_resp_init(struct client_resp *r);
 void client_resp_release(struct client_resp *r);
 
-/* Sends one request, method "GET", "POST" or "DELETE", to base URL + path
- * (path starts with '/', already encoded). body is sent as JSON on POST ("{}"
- * when NULL); POST and DELETE carry the client's Idempotency-Key, GET none;
+/* Sends one request, method "GET", "POST", "PUT" or "DELETE", to base URL + path
+ * (path starts with '/', already encoded). body is sent as JSON on POST and PUT
+ * ("{}" when NULL); POST, PUT and DELETE carry the client's Idempotency-Key, GET none;
  * DELETE sends no body. Returns 0 on a
  * 2xx with resp->json an object or array. Returns -1 otherwise with err set:
  * for an API error its code, message and details; for a transport failure

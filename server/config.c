@@ -48,6 +48,8 @@ static const struct setting settings[] = {
 	{"--tls-cert", "RATCHET_TLS_CERT", NULL, SET_STRING, OFF(tls_cert),
 	 "TLS certificate (PEM); with --tls-key serves HTTPS"},
 	{"--tls-key", "RATCHET_TLS_KEY", NULL, SET_STRING, OFF(tls_key), "TLS private key (PEM)"},
+	{"--policies", "RATCHET_POLICIES", "policies", SET_STRING, OFF(policies),
+	 "policies folder (*.yaml) loaded on the first start, when there are none"},
 	{"--name", NULL, NULL, SET_STRING, OFF(token_name), "token name (token create)"},
 	{"--role", NULL, NULL, SET_STRING, OFF(token_role), "token role (token create)"},
 	{"--expires-at", NULL, NULL, SET_STRING, OFF(token_expires_at),
@@ -60,6 +62,9 @@ static int set_value(struct server_config *cfg, const struct setting *s, const c
 	char *base = (char *)cfg + s->offset;
 	char *end = NULL;
 	errno = 0;
+	/* A policies folder someone named must exist; the default may be missing. */
+	if (s->offset == OFF(policies))
+		cfg->policies_given = strcmp(origin, "default") != 0;
 	switch (s->kind) {
 	case SET_STRING:
 		free(*(char **)base);
@@ -161,6 +166,7 @@ void config_release(struct server_config *cfg)
 	free(cfg->token_expires_at);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
+	free(cfg->policies);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

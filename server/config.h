@@ -22,6 +22,8 @@ struct server_config {
 	int64_t seal_interval; /* microseconds; 0 = no sealing */
 	char *tls_cert;
 	char *tls_key;
+	char *policies;	    /* folder loaded on first start */
+	int policies_given; /* named by flag or environment (then it must exist) */
 	char *token_expires_at;
 	/* token create */
 	char *token_name;

@@ -180,7 +180,8 @@ static int cmd_serve(struct server_config *cfg)
 	char *db = conninfo(cfg, 0);
 	store_configure(db);
 	free(db);
-	if (check_schema(&err) < 0) {
+	if (check_schema(&err) < 0 ||
+	    policies_load_dir(cfg->policies, cfg->policies_given, &err) < 0) {
 		store_disconnect();
 		return fail(&err);
 	}
