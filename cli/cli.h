@@ -20,7 +20,8 @@ enum cli_exit {
 	CLI_EXIT_FAIL = 1,	  /* the operation failed or the server refused it */
 	CLI_EXIT_USAGE = 2,	  /* bad command line */
 	CLI_EXIT_UNREACHABLE = 3, /* transport failure */
-	CLI_EXIT_BLOCKED = 4,	  /* a change shipped while blocked */
+	CLI_EXIT_BLOCKED = 4,	  /* blocked, or a change shipped while blocked */
+	CLI_EXIT_PENDING = 5,	  /* gate status: still pending */
 };
 
 /* Defaults and accepted ranges of the connection settings. */
@@ -155,8 +156,11 @@ const char *cli_or_dash(const char *s);
 /* The nouns and commands. */
 int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_change(struct cli *cli, int argc, char **argv);
+int cmd_drill(struct cli *cli, int argc, char **argv);
+int cmd_gate(struct cli *cli, int argc, char **argv);
 int cmd_io(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);

@@ -22,6 +22,7 @@ enum change_opt {
 	OPT_EFFECTIVE_AT,
 	OPT_REASON,
 	OPT_NO_IO,
+	OPT_REFUSE_IF_BLOCKED,
 };
 
 /* A value in force after the latest amendment: current.NAME, else NAME. */
@@ -226,13 +227,19 @@ static int change_effective(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"at", required_argument, NULL, OPT_AT},
+		{"refuse-if-blocked", no_argument, NULL, OPT_REFUSE_IF_BLOCKED},
 		{NULL, 0, NULL, 0},
 	};
 	const char *ref = NULL, *at = NULL;
+	bool refuse = false;
 	int c;
 	if (cli_getopt_start("change effective", argc, argv, options))
 		return CLI_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		if (c == OPT_REFUSE_IF_BLOCKED) {
+			refuse = true;
+			continue;
+		}
 		if (c != OPT_AT)
 			return cli_bad_option("change effective", c, argv);
 		if (cli_check_time("change effective", "--at", optarg))
@@ -245,6 +252,8 @@ static int change_effective(struct cli *cli, int argc, char **argv)
 	cJSON *body = cJSON_CreateObject();
 	if (at)
 		cJSON_AddStringToObject(body, "effective_at", at);
+	if (refuse)
+		cJSON_AddTrueToObject(body, "refuse_if_blocked");
 	struct client_resp resp;
 	client_resp_init(&resp);
 	rc = post_change(cli, ref, "/effective", body, &resp);
@@ -372,9 +381,13 @@ static const char usage_ls[] =
 	"  --all           follow the cursor and print every page\n";
 
 static const char usage_effective[] =
-	"usage: ratchet change effective REF [--at TS]\n\n"
-	"Marks a planned change effective (POST /v1/changes/{ref}/effective).\n\n"
-	"  --at TS         when it took effect (RFC 3339 with offset; default now)\n\n"
+	"usage: ratchet change effective REF [--at TS] [--refuse-if-blocked]\n\n"
+	"Marks a planned change effective (POST /v1/changes/{ref}/effective). Its pre gates\n"
+	"are evaluated first; when they are not clear the change is recorded as shipped\n"
+	"while blocked, with a snapshot of those gates.\n\n"
+	"  --at TS               when it took effect (RFC 3339 with offset; default now)\n"
+	"  --refuse-if-blocked   refuse instead (exit 1, the change stays planned) when a\n"
+	"                        pre gate is not clear\n\n"
 	"Exits 4 when the change shipped while a gate blocked it.\n";
 
 static const char usage_amend[] =

@@ -18,6 +18,9 @@ static int cmd_help(struct cli *cli, int argc, char **argv);
 static const struct command commands[] = {
 	{"change", cmd_change, "file, show, list, amend and review changes"},
 	{"io", cmd_io, "record, list, confirm and retract irreversible operations (IOs)"},
+	{"gate", cmd_gate, "a change's gate status; record gate results, approvals and bypasses"},
+	{"drill", cmd_drill, "record, list and show rollback drills"},
+	{"policy", cmd_policy, "lint (offline), apply, list, show, diff and retire gate policies"},
 	{"token", cmd_token, "create, list and revoke API tokens (admin)"},
 	{"audit", cmd_audit, "verify, checkpoint and list the hash-chained audit log"},
 	{"stats", cmd_stats, "statistics over columns of a CSV file, offline (no server)"},
@@ -53,7 +56,8 @@ static void print_usage(FILE *out)
 	      "config file: $XDG_CONFIG_HOME/ratchet/config or ~/.config/ratchet/config\n"
 	      "(lines url=..., token=... and cacert=..., mode 0600; written by 'ratchet login')\n\n"
 	      "exit codes: 0 ok, 1 failed or refused by the server, 2 usage error,\n"
-	      "3 server unreachable, 4 (change effective) the change shipped while blocked\n\n"
+	      "3 server unreachable, 4 blocked (gate status) or shipped while blocked (change\n"
+	      "effective), 5 still pending (gate status)\n\n"
 	      "see 'ratchet <command> --help' for a command's verbs and options\n",
 	      out);
 }

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "gates.h"
 #include "handlers.h"
 #include "json.h"
 #include "rtime.h"
@@ -37,17 +38,21 @@ static void free_ios(struct io *ios, size_t n)
 	free(ios);
 }
 
-/* Responds with one change, its IOs and gates. */
-static int respond_change(int64_t id, int status, struct resp *out, struct err *err)
+/* Responds with one change, its IOs and its gates evaluated at now. */
+static int respond_change(int64_t id, int64_t now, int status, struct resp *out, struct err *err)
 {
 	struct change c;
 	change_init(&c);
 	struct io *ios = NULL;
 	size_t n_ios = 0;
+	cJSON *gates = NULL;
 	int rc = -1;
-	if (store_change_get(id, &c, err) < 0 || load_ios(id, &ios, &n_ios, err) < 0)
+	if (store_change_get(id, &c, err) < 0 || load_ios(id, &ios, &n_ios, err) < 0 ||
+	    gates_change_json(id, now, &gates, err) < 0)
 		goto out;
-	resp_json(out, status, change_to_json(&c, ios, n_ios, 1));
+	cJSON *obj = change_to_json(&c, ios, n_ios, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(obj, "gates", gates);
+	resp_json(out, status, obj);
 	rc = 0;
 out:
 	free_ios(ios, n_ios);
@@ -64,7 +69,7 @@ int h_changes_create(struct req *r, struct resp *out, struct err *err)
 		goto out;
 	if (store_change_insert(&c, r->token.name, err) < 0)
 		goto out;
-	rc = respond_change(c.id, 201, out, err);
+	rc = respond_change(c.id, r->now, 201, out, err);
 out:
 	change_release(&c);
 	return rc;
@@ -107,15 +112,19 @@ int h_changes_get(struct req *r, struct resp *out, struct err *err)
 	int64_t id;
 	if (store_change_resolve(r->params[0], &id, err) < 0)
 		return -1;
-	return respond_change(id, 200, out, err);
+	return respond_change(id, r->now, 200, out, err);
 }
 
-static const char *const effective_fields[] = {"effective_at", NULL};
+static const char *const effective_fields[] = {"effective_at", "refuse_if_blocked", NULL};
 
 int h_changes_effective(struct req *r, struct resp *out, struct err *err)
 {
 	int64_t id, at = r->now;
+	const cJSON *refuse = cJSON_GetObjectItemCaseSensitive(r->json, "refuse_if_blocked");
+	char *blocked = NULL;
 	json_check_fields(r->json, effective_fields, err);
+	if (refuse && !cJSON_IsBool(refuse))
+		err_detail(err, "refuse_if_blocked", 0, 0, "must be true or false");
 	if (json_get_time(r->json, "effective_at", false, &at, err) == 1 &&
 	    at > r->now + r->config->max_skew)
 		err_detail(err, "effective_at", 0, 0,
@@ -124,9 +133,16 @@ int h_changes_effective(struct req *r, struct resp *out, struct err *err)
 		return -1;
 	if (store_change_resolve(r->params[0], &id, err) < 0)
 		return -1;
-	if (store_change_set_effective(id, at, err) < 0)
+	/* The pre gates as planned, now: refused, or shipped while blocked. */
+	if (gates_ship_check(id, r->now, cJSON_IsTrue(refuse), &blocked, err) < 0)
 		return -1;
-	return respond_change(id, 200, out, err);
+	if (store_change_set_effective(id, at, err) < 0 ||
+	    (blocked && store_change_set_shipped_while_blocked(id, blocked, err) < 0)) {
+		free(blocked);
+		return -1;
+	}
+	free(blocked);
+	return respond_change(id, r->now, 200, out, err);
 }
 
 int h_changes_amend(struct req *r, struct resp *out, struct err *err)
@@ -139,7 +155,7 @@ int h_changes_amend(struct req *r, struct resp *out, struct err *err)
 		return -1;
 	if (store_change_amend(id, in.effective_at, in.impact, in.reason, r->token.name, err) < 0)
 		return -1;
-	return respond_change(id, 201, out, err);
+	return respond_change(id, r->now, 201, out, err);
 }
 
 static const char *const review_fields[] = {"review", NULL};
@@ -159,5 +175,5 @@ int h_changes_review(struct req *r, struct resp *out, struct err *err)
 		return -1;
 	if (store_change_review_no_io(id, err) < 0)
 		return -1;
-	return respond_change(id, 200, out, err);
+	return respond_change(id, r->now, 200, out, err);
 }

@@ -27,8 +27,33 @@ int h_tokens_create(struct req *r, struct resp *out, struct err *err);
 int h_tokens_list(struct req *r, struct resp *out, struct err *err);
 int h_tokens_revoke(struct req *r, struct resp *out, struct err *err);
 
+int h_gates_status(struct req *r, struct resp *out, struct err *err);
+int h_gates_result(struct req *r, struct resp *out, struct err *err);
+int h_gates_approve(struct req *r, struct resp *out, struct err *err);
+int h_gates_bypass(struct req *r, struct resp *out, struct err *err);
+int h_verdicts_get(struct req *r, struct resp *out, struct err *err);
+
+int h_drills_create(struct req *r, struct resp *out, struct err *err);
+int h_drills_list(struct req *r, struct resp *out, struct err *err);
+int h_drills_get(struct req *r, struct resp *out, struct err *err);
+
 int h_audit_list(struct req *r, struct resp *out, struct err *err);
 int h_audit_head(struct req *r, struct resp *out, struct err *err);
+
+int h_policies_put(struct req *r, struct resp *out, struct err *err);
+int h_policies_list(struct req *r, struct resp *out, struct err *err);
+int h_policies_get(struct req *r, struct resp *out, struct err *err);
+int h_policies_versions(struct req *r, struct resp *out, struct err *err);
+int h_policies_retire(struct req *r, struct resp *out, struct err *err);
+/* Inserts version 1 of a linted policy (created_by "ratchetd") with its audit
+ * entry, in the current transaction: the first-start load. */
+struct policy;
+int h_policies_insert_initial(const struct policy *p, const char *yaml, struct err *err);
+/* First start (policies_load.c): when gate_policies is empty, lints every
+ * DIR/NAME.yaml (sorted, not subfolders), printing each problem as
+ * path:line:column: message on stderr, then inserts all as version 1 in one
+ * transaction. A missing dir is an error when dir_given, else logged. */
+int policies_load_dir(const char *dir, int dir_given, struct err *err);
 
 /* Shared by handlers: query-string validation for list endpoints. */
 struct model_names;

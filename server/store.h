@@ -161,4 +161,102 @@ int store_io_list(const struct io_filter *f, struct io **out, size_t *n, int64_t
 int store_io_confirm(int64_t id, struct err *err);
 int store_io_retract(int64_t id, const char *actor, const char *reason, struct err *err);
 
+/* Gate policies (store_policies.c). */
+struct policy_row {
+	int64_t id;
+	char *name;
+	int version;
+	char *yaml;
+	char sha256[65];
+	int retired;
+	char *reason; /* retirement reason; may be NULL */
+	int64_t created_at;
+	char *created_by;
+	int64_t weakening_change_id; /* 0 when the version weakened nothing */
+};
+void policy_row_release(struct policy_row *r);
+/* The latest version of every policy name (retired ones included), by name. */
+int store_policy_latest_all(struct policy_row **out, size_t *n, struct err *err);
+/* The latest version of one name; ERR_NOT_FOUND when none. */
+int store_policy_latest(const char *name, struct policy_row *out, struct err *err);
+/* Every version of one name, oldest first; ERR_NOT_FOUND when none. */
+int store_policy_versions(const char *name, struct policy_row **out, size_t *n, struct err *err);
+/* Inserts version row->version of row->name (fills id and created_at).
+ * ERR_CONFLICT when that version exists (a concurrent PUT). */
+int store_policy_insert(struct policy_row *row, struct err *err);
+/* Whether gate_policies has no rows at all. */
+int store_policy_table_empty(int *empty, struct err *err);
+/* Takes a transaction-scoped advisory lock serializing policy writes. */
+int store_policy_lock(struct err *err);
+/* The active policies (latest version of each name, not retired), parsed, in
+ * name order; a stored text that no longer parses is returned with
+ * parse_failed set (its gates then block). Caller releases with
+ * policy_versions_free. */
+struct policy_version;
+int store_policy_active(struct policy_version **out, size_t *n, struct err *err);
+void policy_versions_free(struct policy_version *v, size_t n);
+
+/* Gate records and verdicts (store_gates.c). Record times come from the
+ * caller (the request's time), so an evaluation at that time includes them. */
+struct gate_result;
+struct gate_approval;
+struct gate_bypass;
+struct drill;
+/* One change's gate records, each kind in id order. */
+struct gate_record_set {
+	struct gate_result *results;
+	size_t n_results;
+	struct gate_approval *approvals;
+	size_t n_approvals;
+	struct gate_bypass *bypasses;
+	size_t n_bypasses;
+};
+void gate_record_set_release(struct gate_record_set *s);
+/* Every result, approval and bypass of a change (the caller releases s). */
+int store_gate_records_load(int64_t change_id, struct gate_record_set *s, struct err *err);
+/* Inserts a record of gate version policy_version; fills its id. An approval
+ * by the same approver of the same gate again is ERR_CONFLICT. The bypass
+ * stores gate_snapshot (JSON text) beside it. */
+int store_gate_result_insert(int64_t change_id, int policy_version, struct gate_result *res,
+			     struct err *err);
+int store_gate_approval_insert(int64_t change_id, int policy_version, struct gate_approval *a,
+			       struct err *err);
+int store_gate_bypass_insert(int64_t change_id, int policy_version, struct gate_bypass *b,
+			     const char *gate_snapshot, struct err *err);
+/* The bit mask (1u << enum io_category) of a change's non-retracted IOs. */
+int store_change_io_categories(int64_t change_id, unsigned *mask, struct err *err);
+/* Sets a change's shipped_while_blocked snapshot (JSON text), once. */
+int store_change_set_shipped_while_blocked(int64_t id, const char *snapshot, struct err *err);
+/* Verdicts; call inside a transaction. The lock serializes verdicts of one
+ * change until the transaction ends. *id is 0 when (change, scope) has none. */
+int store_gate_verdict_lock(int64_t change_id, struct err *err);
+int store_gate_verdict_latest(int64_t change_id, const char *scope, int64_t *id, char digest[65],
+			      struct err *err);
+/* A fresh verdict id, so the stored JSON can carry it. */
+int store_gate_verdict_next_id(int64_t *id, struct err *err);
+int store_gate_verdict_insert(int64_t id, int64_t change_id, const char *scope, const char *status,
+			      const char *digest, const char *verdict, int64_t evaluated_at,
+			      struct err *err);
+/* The stored verdict JSON text (caller frees); ERR_NOT_FOUND when none. */
+int store_gate_verdict_get(int64_t id, char **verdict, struct err *err);
+
+/* Rollback drills (store_drills.c). */
+struct drill_filter {
+	const char *service;
+	int64_t since; /* on performed_at; RTIME_NONE when absent */
+	int64_t until;
+	int64_t after_id;
+	int limit;
+};
+/* Inserts d (recorded_at and recorded_by set by the caller); fills d->id. */
+int store_drill_insert(struct drill *d, struct err *err);
+int store_drill_get(int64_t id, struct drill *d, struct err *err);
+/* A page of drills by id; *next is the cursor or 0 (caller frees with store_drills_free). */
+int store_drill_list(const struct drill_filter *f, struct drill **out, size_t *n, int64_t *next,
+		     struct err *err);
+/* Every drill of service performed at or before until, by id. */
+int store_drills_of_service(const char *service, int64_t until, struct drill **out, size_t *n,
+			    struct err *err);
+void store_drills_free(struct drill *d, size_t n);
+
 #endif

@@ -9,7 +9,8 @@
 #
 #   it_setup                   cluster + roles + migrate + ratchetd + admin token; exports
 #                              RATCHET_URL RATCHET_TOKEN IT_DB IT_OWNER_DB IT_DIR IT_PORT RATCHETD_PID
-#   it_start_server [ARGS]     start ratchetd on a new port (extra `serve` arguments allowed)
+#   it_start_server [ARGS]     start ratchetd on a new port (extra `serve` arguments allowed);
+#                              --policies IT_POLICIES, else an empty folder
 #   it_stop_server             SIGTERM, wait; returns ratchetd's exit status
 #   it_kill_server             SIGKILL
 #   it_restart_server [--kill] stop (or kill) and start again on a new port
@@ -252,6 +253,9 @@ it_setup() {
 	_it_pgbin || _it_bail "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
 	[ -x "$RATCHETD" ] || _it_bail "ratchetd not found at $RATCHETD (run make)"
 	unset RATCHET_DB RATCHET_DB_OWNER RATCHET_LISTEN RATCHET_PORT_FILE
+	# Servers a test starts by hand load no policies either (see it_start_server).
+	mkdir -p "$IT_DIR/no-policies"
+	export RATCHET_POLICIES=$IT_DIR/no-policies
 	export XDG_CONFIG_HOME=$IT_DIR/config
 	mkdir -p "$XDG_CONFIG_HOME"
 	export RATCHET_RETRY_DELAY_MS=20
@@ -304,11 +308,16 @@ it_start_server() {
 	local pidfile=$IT_DIR/ratchetd.$IT_SERVER_N.pid
 	IT_SERVER_RC=$IT_DIR/ratchetd.$IT_SERVER_N.rc
 	rm -f "$portfile"
+	# The repository's policies/ would be loaded on a first start; tests get none unless they
+	# name a folder in IT_POLICIES (or pass --policies).
+	local policies=${IT_POLICIES:-$IT_DIR/no-policies}
+	[ -n "${IT_POLICIES:-}" ] || mkdir -p "$policies"
 	# A wrapper records ratchetd's pid and exit status. It is disowned, so a bare `wait` in a
 	# test (for its own background jobs) does not wait for the server.
 	(
 		cd "$IT_ROOT" || exit 1
-		"$RATCHETD" serve --db "$IT_DB" --listen 127.0.0.1:0 --port-file "$portfile" "$@" &
+		"$RATCHETD" serve --db "$IT_DB" --listen 127.0.0.1:0 --port-file "$portfile" \
+			--policies "$policies" "$@" &
 		echo "$!" >"$pidfile"
 		wait "$!"
 		echo "$?" >"$IT_SERVER_RC.tmp"

@@ -46,6 +46,19 @@ MATRIX=(
 	"DELETE /v1/tokens/{} 200 admin"
 	"GET /v1/audit 200 $READERS"
 	"GET /v1/audit/head 200 $READERS"
+	"GET /v1/changes/{}/gates 200 admin release-manager engineer pipeline auditor"
+	"POST /v1/changes/{}/gates/{}/results 201 admin release-manager pipeline"
+	"POST /v1/changes/{}/gates/{}/approvals 201 $WRITERS"
+	"POST /v1/changes/{}/gates/{}/bypass 201 $WRITERS"
+	"GET /v1/verdicts/{} 200 admin release-manager engineer pipeline auditor"
+	"POST /v1/drills 201 $WRITERS"
+	"GET /v1/drills 200 admin release-manager engineer pipeline auditor"
+	"GET /v1/drills/{} 200 admin release-manager engineer pipeline auditor"
+	"PUT /v1/policies/{} 201 admin release-manager"
+	"GET /v1/policies 200 admin release-manager engineer pipeline auditor"
+	"GET /v1/policies/{} 200 admin release-manager engineer pipeline auditor"
+	"GET /v1/policies/{}/versions 200 admin release-manager engineer pipeline auditor"
+	"POST /v1/policies/{}/retire 201 admin release-manager"
 )
 
 # --- meta: every route in router.c is in the matrix ------------------------------------------
@@ -105,9 +118,53 @@ mk_io() {
 	jq -r .id <<<"$BODY"
 }
 
+# policy_body NAME: a PUT body {"yaml": ...} holding a one-gate policy.
+policy_body() {
+	jq -cn --arg n "$1" '{yaml: "policy: \($n)\ngates:\n  - id: eval\n    kind: evaluation\n    phase: post\n"}'
+}
+
+# mk_policy NAME: publishes version 1 of a policy as admin.
+mk_policy() {
+	RATCHET_TOKEN=$ADMIN_TOKEN api PUT "/v1/policies/$1" "$(policy_body "$1")"
+	[ "$STATUS" = 201 ] || { echo "mk_policy $1: $STATUS $BODY" >&2; return 1; }
+}
+
 FIX_CHANGE=$(mk_change fixture-change effective)
+mk_policy fixture-policy || _it_bail "fixture policy could not be created"
 FIX_IO=$(mk_io "$FIX_CHANGE")
 [ -n "$FIX_CHANGE" ] && [ -n "$FIX_IO" ] || _it_bail "fixtures could not be created"
+
+# Gate fixtures: a policy for service roles-gated whose approval gate and bypasses every writer
+# role may use; its changes are filed by the pipeline token (never an approver here).
+RATCHET_TOKEN=$ADMIN_TOKEN api PUT /v1/policies/roles-gates "$(jq -cn '{yaml: "policy: roles-gates
+applies_to:
+  services: [roles-gated]
+gates:
+  - id: appr
+    kind: approval
+    phase: pre
+    approvals: 1
+    roles: [release-manager, engineer]
+bypass:
+  roles: [release-manager, engineer]
+"}')"
+[ "$STATUS" = 201 ] || _it_bail "gate policy fixture: $STATUS $BODY"
+
+# mk_gated_change KEY: files a roles-gated change as pipe1; prints its id.
+mk_gated_change() {
+	RATCHET_TOKEN=${TOK[pipeline]} api POST /v1/changes \
+		"$(jq -cn --arg k "$1" '{key:$k, title:"gate role test", service:"roles-gated", impact:"low"}')"
+	[ "$STATUS" = 201 ] || { echo "mk_gated_change $1: $STATUS $BODY" >&2; return 1; }
+	jq -r .id <<<"$BODY"
+}
+
+RATCHET_TOKEN=$ADMIN_TOKEN api GET "/v1/changes/$FIX_CHANGE/gates"
+FIX_VERDICT=$(jq -r .verdict_id <<<"$BODY")
+RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/drills \
+	'{"service":"roles","performed_at":"2026-01-01T00:00:00Z","rto_target":"1h","rpo_target":"1h","outcome":"restored"}'
+FIX_DRILL=$(jq -r .id <<<"$BODY")
+[ -n "$FIX_VERDICT" ] && [ "$FIX_VERDICT" != null ] && [ -n "$FIX_DRILL" ] &&
+	[ "$FIX_DRILL" != null ] || _it_bail "verdict and drill fixtures could not be created"
 
 # prepare METHOD PATTERN WHO: sets REQ_PATH, REQ_BODY and UNCHANGED (SQL whose value must
 # equal UNCHANGED_WANT after a refused request: the refused write left nothing behind).
@@ -116,14 +173,67 @@ prepare() {
 	REQ_BODY=
 	UNCHANGED=
 	UNCHANGED_WANT=
+	AUDIT_WANT=1
 	uniq_key "$who"
 	case "$meth $pat" in
 	"GET /healthz" | "GET /readyz" | "GET /v1/whoami" | "GET /v1/changes" | "GET /v1/ios" | \
-		"GET /v1/tokens" | "GET /v1/audit" | "GET /v1/audit/head")
+		"GET /v1/tokens" | "GET /v1/audit" | "GET /v1/audit/head" | "GET /v1/policies")
 		REQ_PATH=$pat
 		;;
 	"GET /v1/changes/{}") REQ_PATH=/v1/changes/$FIX_CHANGE ;;
+	"GET /v1/changes/{}/gates") REQ_PATH=/v1/changes/$FIX_CHANGE/gates ;;
+	"GET /v1/verdicts/{}") REQ_PATH=/v1/verdicts/$FIX_VERDICT ;;
+	"GET /v1/drills") REQ_PATH=/v1/drills ;;
+	"GET /v1/drills/{}") REQ_PATH=/v1/drills/$FIX_DRILL ;;
+	"POST /v1/changes/{}/gates/{}/results")
+		id=$(mk_change "$K")
+		REQ_PATH=/v1/changes/$id/gates/fixture-policy.eval/results
+		REQ_BODY='{"result":"pass"}'
+		UNCHANGED="SELECT count(*) FROM gate_results WHERE change_id = $id"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/changes/{}/gates/{}/approvals")
+		id=$(mk_gated_change "$K")
+		REQ_PATH=/v1/changes/$id/gates/roles-gates.appr/approvals
+		REQ_BODY='{}'
+		UNCHANGED="SELECT count(*) FROM gate_approvals WHERE change_id = $id"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/changes/{}/gates/{}/bypass")
+		id=$(mk_gated_change "$K")
+		REQ_PATH=/v1/changes/$id/gates/roles-gates.appr/bypass
+		REQ_BODY='{"reason":"role matrix","expires":"1h"}'
+		UNCHANGED="SELECT count(*) FROM gate_bypasses WHERE change_id = $id"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/drills")
+		k=$K
+		REQ_PATH=/v1/drills
+		REQ_BODY=$(jq -cn --arg k "$k" '{service:"roles", performed_at:"2026-01-01T00:00:00Z",
+			rto_target:"1h", rpo_target:"1h", outcome:"restored", notes:$k}')
+		UNCHANGED="SELECT count(*) FROM drills WHERE notes = '$k'"
+		UNCHANGED_WANT=0
+		;;
 	"GET /v1/ios/{}") REQ_PATH=/v1/ios/$FIX_IO ;;
+	"GET /v1/policies/{}") REQ_PATH=/v1/policies/fixture-policy ;;
+	"GET /v1/policies/{}/versions") REQ_PATH=/v1/policies/fixture-policy/versions ;;
+	"PUT /v1/policies/{}")
+		k=$K
+		REQ_PATH=/v1/policies/$k
+		REQ_BODY=$(policy_body "$k")
+		UNCHANGED="SELECT count(*) FROM gate_policies WHERE name = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/policies/{}/retire")
+		k=$K
+		mk_policy "$k"
+		REQ_PATH=/v1/policies/$k/retire
+		REQ_BODY='{"reason":"role matrix"}'
+		UNCHANGED="SELECT count(*) FROM gate_policies WHERE name = '$k'"
+		UNCHANGED_WANT=1
+		# the retirement, and its governance change and evaluation IO
+		AUDIT_WANT=3
+		;;
 	"POST /v1/changes")
 		k=$K
 		REQ_PATH=/v1/changes
@@ -233,7 +343,9 @@ for entry in "${MATRIX[@]}"; do
 			fi
 			check_eq "$name: no audit entry" "$before" "$(audit_rows)"
 		elif [ "$meth" != GET ]; then
-			check_eq "$name: one audit entry" "$((before + 1))" "$(audit_rows)"
+			what="one audit entry"
+			[ "$AUDIT_WANT" = 1 ] || what="$AUDIT_WANT audit entries"
+			check_eq "$name: $what" "$((before + AUDIT_WANT))" "$(audit_rows)"
 		fi
 	done
 done
