@@ -217,7 +217,7 @@ static int change_ls(struct cli *cli, int argc, char **argv)
 
 /* change effective */
 
-static bool shipped_while_blocked(const cJSON *change)
+bool cmd_change_shipped_while_blocked(const cJSON *change)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(change, "shipped_while_blocked");
 	return v && !cJSON_IsNull(v) && !cJSON_IsFalse(v);
@@ -259,7 +259,7 @@ static int change_effective(struct cli *cli, int argc, char **argv)
 	rc = post_change(cli, ref, "/effective", body, &resp);
 	if (!rc)
 		rc = cmd_change_print(cli, &resp, NULL);
-	if (!rc && shipped_while_blocked(resp.json)) {
+	if (!rc && cmd_change_shipped_while_blocked(resp.json)) {
 		fprintf(stderr, "ratchet: change %s shipped while blocked\n", ref);
 		rc = CLI_EXIT_BLOCKED;
 	}

@@ -13,6 +13,9 @@ extern const size_t cmd_change_n_columns;
  * Returns CLI_EXIT_OK. */
 int cmd_change_print(struct cli *cli, const struct client_resp *resp, const char *note);
 
+/* Whether a change (API JSON) was recorded as shipped while blocked. */
+bool cmd_change_shipped_while_blocked(const cJSON *change);
+
 int cmd_change_new(struct cli *cli, int argc, char **argv);
 extern const char cmd_change_new_usage[];
 

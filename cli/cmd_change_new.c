@@ -26,6 +26,7 @@ enum new_opt {
 	OPT_BOUNDARY_JSON,
 	OPT_GIT,
 	OPT_REPO,
+	OPT_REFUSE_IF_BLOCKED,
 };
 
 struct new_opts {
@@ -39,6 +40,7 @@ struct new_opts {
 	const char *git_rev;
 	const char *repo;
 	bool effective;
+	bool refuse_if_blocked;
 	cJSON *links;	      /* owned array of strings */
 	cJSON *refs;	      /* owned array of strings */
 	cJSON *boundary;      /* owned; from --boundary, NULL when not given */
@@ -131,6 +133,9 @@ static int new_option(struct new_opts *o, int c, const char *arg)
 	case OPT_EFFECTIVE:
 		o->effective = true;
 		break;
+	case OPT_REFUSE_IF_BLOCKED:
+		o->refuse_if_blocked = true;
+		break;
 	case OPT_AUTHOR:
 		o->author = arg;
 		break;
@@ -166,6 +171,7 @@ static int parse_new(struct new_opts *o, int argc, char **argv)
 		{"planned-for", required_argument, NULL, OPT_PLANNED_FOR},
 		{"effective-at", required_argument, NULL, OPT_EFFECTIVE_AT},
 		{"effective", no_argument, NULL, OPT_EFFECTIVE},
+		{"refuse-if-blocked", no_argument, NULL, OPT_REFUSE_IF_BLOCKED},
 		{"author", required_argument, NULL, OPT_AUTHOR},
 		{"link", required_argument, NULL, OPT_LINK},
 		{"ref", required_argument, NULL, OPT_REF},
@@ -207,6 +213,8 @@ static int check_new(const struct new_opts *o)
 		return cli_usage(CMD, "invalid value '%s' for --git: want a revision", o->git_rev);
 	if (o->effective && o->effective_at)
 		return cli_usage(CMD, "--effective and --effective-at exclude each other");
+	if (o->refuse_if_blocked && !o->effective && !o->effective_at)
+		return cli_usage(CMD, "--refuse-if-blocked needs --effective or --effective-at");
 	if (o->boundary && o->boundary_json)
 		return cli_usage(CMD, "--boundary and --boundary-json exclude each other");
 	return 0;
@@ -244,6 +252,8 @@ static cJSON *new_body(const struct new_opts *o, const struct git_commit *commit
 	else if (o->effective)
 		cJSON_AddStringToObject(body, "state", "effective");
 	add_string(body, "author", o->author ? o->author : commit->author);
+	if (o->refuse_if_blocked)
+		cJSON_AddTrueToObject(body, "refuse_if_blocked");
 	if (cJSON_GetArraySize(o->links) > 0)
 		cJSON_AddItemToObject(body, "links", cJSON_Duplicate(o->links, true));
 	if (cJSON_GetArraySize(o->refs) > 0)
@@ -274,6 +284,11 @@ int cmd_change_new(struct cli *cli, int argc, char **argv)
 	}
 	if (!rc)
 		rc = cmd_change_print(cli, &resp, NULL);
+	if (!rc && cmd_change_shipped_while_blocked(resp.json)) {
+		fprintf(stderr, "ratchet: change %s:%s shipped while blocked\n", o.service,
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "key")));
+		rc = CLI_EXIT_BLOCKED;
+	}
 	cJSON_Delete(body);
 	client_resp_release(&resp);
 	git_commit_release(&commit);
@@ -284,6 +299,7 @@ int cmd_change_new(struct cli *cli, int argc, char **argv)
 const char cmd_change_new_usage[] =
 	"usage: ratchet change new --service S --key K --title T --impact I\n"
 	"                          [--planned-for TS] [--effective-at TS | --effective]\n"
+	"                          [--refuse-if-blocked]\n"
 	"                          [--author A] [--link URL]... [--ref REF]...\n"
 	"                          [--boundary k=v[,k=v...] | --boundary-json JSON]\n"
 	"   or: ratchet change new --git REV [--repo DIR] --service S --impact I [...]\n\n"
@@ -296,6 +312,9 @@ const char cmd_change_new_usage[] =
 	"  --planned-for TS     when it is planned to take effect (RFC 3339 with offset)\n"
 	"  --effective-at TS    it took effect at TS (RFC 3339 with offset)\n"
 	"  --effective          it took effect now (with --git: at the committer date)\n"
+	"  --refuse-if-blocked  with --effective(-at): refuse (exit 1, nothing filed) when\n"
+	"                       a pre gate is not clear; without it such a change is filed,\n"
+	"                       recorded as shipped while blocked, and the exit code is 4\n"
 	"  --author A           who made it\n"
 	"  --link URL           a link (repeatable)\n"
 	"  --ref REF            a reference such as an issue, \"#1234\" (repeatable)\n"

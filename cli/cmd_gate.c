@@ -144,7 +144,7 @@ static int status_options(int argc, char **argv, struct cli *cli, struct status_
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = "gate status";
-	int c, rc = cli_getopt_start(cmd, argc, argv, options);
+	int c, rc = cli_getopt_start(cmd, argc, argv, options), poll_given = 0;
 	*o = (struct status_opts){NULL, -1, DEFAULT_POLL_S};
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c == OPT_PHASE) {
@@ -154,12 +154,15 @@ static int status_options(int argc, char **argv, struct cli *cli, struct status_
 			rc = parse_duration_opt(cmd, "--wait", optarg, 0, &o->wait_s);
 		} else if (c == OPT_POLL) {
 			rc = parse_duration_opt(cmd, "--poll", optarg, 1, &o->poll_s);
+			poll_given = 1;
 		} else if (c == OPT_JSON) {
 			cli->format = OUTPUT_JSON;
 		} else {
 			rc = cli_bad_option(cmd, c, argv);
 		}
 	}
+	if (!rc && poll_given && o->wait_s < 0)
+		rc = cli_usage(cmd, "--poll needs --wait");
 	return rc;
 }
 

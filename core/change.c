@@ -50,7 +50,8 @@ void change_release(struct change *c)
 
 static const char *const change_fields[] = {
 	"key",		"title",  "service", "impact", "state",	   "planned_for",
-	"effective_at", "author", "links",   "refs",   "boundary", NULL,
+	"effective_at", "author", "links",   "refs",   "boundary", "refuse_if_blocked",
+	NULL,
 };
 
 static void copy_strlist(struct strlist *l, const cJSON *arr)
@@ -81,7 +82,9 @@ static int read_change_strings(const cJSON *body, struct change *c, struct err *
 	    !model_valid_service(service))
 		rc = err_detail(err, "service", 0, 0,
 				"must match [a-z0-9][a-z0-9._-]{0,62} (lowercase, no spaces)");
-	json_get_string(body, "author", false, CHANGE_AUTHOR_MAX, &author, err);
+	if (json_get_string(body, "author", false, CHANGE_AUTHOR_MAX, &author, err) == 1 &&
+	    strspn(author, " \t\r\n") == strlen(author))
+		rc = err_detail(err, "author", 0, 0, "must not be empty (leave it out instead)");
 	if (key)
 		c->key = xstrdup(key);
 	if (title)

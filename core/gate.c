@@ -2,6 +2,9 @@
  * time (through the kind table, then the common bypass rule), the verdict, and
  * the status as JSON. Pure; the caller loads every record. */
 #include "common.h"
+
+#include <ctype.h>
+
 #include "duration.h"
 #include "err.h"
 #include "gate.h"
@@ -192,14 +195,39 @@ static int approval_role_counts(const struct gate_def *g, const char *role)
 	return v == ROLE_ADMIN || (v >= 0 && (g->roles & (1u << v)));
 }
 
+int gate_same_person(const char *token_name, const char *name)
+{
+	if (!token_name || !name)
+		return 0;
+	while (isspace((unsigned char)*token_name))
+		token_name++;
+	while (isspace((unsigned char)*name))
+		name++;
+	size_t a = strlen(token_name), b = strlen(name);
+	while (a && isspace((unsigned char)token_name[a - 1]))
+		a--;
+	while (b && isspace((unsigned char)name[b - 1]))
+		b--;
+	if (a == 0 || a != b)
+		return 0;
+	for (size_t i = 0; i < a; i++)
+		if (tolower((unsigned char)token_name[i]) != tolower((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+int gate_is_own_change(const struct gate_subject *s, const char *name)
+{
+	return gate_same_person(name, s->author) || gate_same_person(name, s->created_by);
+}
+
 static int approval_counts(const struct gate_def *g, const struct gate_subject *s,
 			   const struct gate_approval *a, const char *gate_id, int64_t now)
 {
 	if (strcmp(a->gate, gate_id) != 0 || a->approved_at > now)
 		return 0;
 	/* the change's author and creator never approve their own change */
-	if ((s->author && strcmp(a->approver, s->author) == 0) ||
-	    (s->created_by && strcmp(a->approver, s->created_by) == 0))
+	if (gate_is_own_change(s, a->approver))
 		return 0;
 	return approval_role_counts(g, a->role);
 }

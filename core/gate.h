@@ -91,6 +91,11 @@ struct gate_bypass {
 	int64_t expires_at; /* RTIME_NONE = never */
 	enum gate_state state_at_bypass;
 };
+/* Whether a token name and a change's author (or creator) name the same
+ * person: equal after trimming surrounding whitespace, ignoring ASCII case.
+ * NULL or blank never matches. Approval and bypass checks call it. */
+int gate_same_person(const char *token_name, const char *name);
+
 /* The one function that decides whether a bypass is valid at time t:
  * at <= t < expires_at. Everything that honours a bypass calls it. */
 int gate_bypass_valid_at(const struct gate_bypass *b, int64_t t);
@@ -116,6 +121,9 @@ struct gate_subject {
 	const char *created_by;
 	unsigned categories; /* bit mask of the categories of non-retracted IOs */
 };
+
+/* Whether the token named name is the change's author or creator. */
+int gate_is_own_change(const struct gate_subject *s, const char *name);
 
 struct gate_records {
 	const struct gate_result *results;

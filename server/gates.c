@@ -256,8 +256,8 @@ static int refuse_blocked(const struct change *c, const struct gate_status *st, 
 	size_t n = 0;
 	for (size_t i = 0; i < st->n_gates; i++)
 		n += (size_t)gate_blocks(&st->gates[i]);
-	err_set(err, ERR_CONFLICT, "change %s:%s is blocked: %zu pre gate(s) not clear", c->service,
-		c->key, n);
+	err_set(err, ERR_CONFLICT, "change %s:%s is %s: %zu pre gate(s) not clear", c->service,
+		c->key, model_name(&gate_verdict_names, (int)st->verdict), n);
 	for (size_t i = 0; i < st->n_gates; i++) {
 		const struct gate_eval *e = &st->gates[i];
 		if (gate_blocks(e))
@@ -289,8 +289,12 @@ static char *blocked_snapshot(const struct gate_status *st, int64_t verdict_id)
 	return text;
 }
 
-int gates_ship_check(int64_t change_id, int64_t now, int refuse, char **snapshot, struct err *err)
+int gates_ship_check(int64_t change_id, int64_t at, int64_t now, int flags, char **snapshot,
+		     struct err *err)
 {
+	int refuse = flags & SHIP_REFUSE;
+	if (at < now)
+		now = at;
 	struct gates_ctx g;
 	struct gate_status st;
 	cJSON *status = NULL;
@@ -301,7 +305,7 @@ int gates_ship_check(int64_t change_id, int64_t now, int refuse, char **snapshot
 	memset(&st, 0, sizeof(st));
 	if (gates_load(change_id, now, &g, err) < 0)
 		goto out;
-	if (g.change.state != CHANGE_PLANNED) {
+	if (g.change.state != CHANGE_PLANNED && !(flags & SHIP_FILED_EFFECTIVE)) {
 		rc = 0; /* the caller's set-once rule refuses it */
 		goto out;
 	}

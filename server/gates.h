@@ -50,14 +50,18 @@ int gates_record_verdict(const struct gates_ctx *g, const struct gate_status *st
 /* The JSON of the gate with id in a status JSON's "gates" (borrowed), or NULL. */
 const cJSON *gates_json_find(const cJSON *status_json, const char *id);
 
-/* Whether change_id may be marked effective now: its pre gates evaluated as
- * planned at now, the verdict recorded. Clear (or the change is already
- * effective, which the caller refuses): *snapshot NULL. Not clear and refuse:
- * ERR_CONFLICT "change S:K is blocked: N pre gate(s) not clear" with a detail
+/* Whether change_id may be (or, filed effective, might have been) marked
+ * effective at `at`: its pre gates evaluated as planned at min(at, now) —
+ * records made after that moment do not clear a ship that happened before it —
+ * and the verdict recorded. Clear (or the change is already effective and not
+ * SHIP_FILED_EFFECTIVE, which the caller refuses): *snapshot NULL. Not clear and refuse:
+ * ERR_CONFLICT "change S:K is blocked|pending: N pre gate(s) not clear" with a detail
  * per gate. Not clear otherwise: *snapshot is the shipped_while_blocked JSON
  * text {"at", "verdict_id", "status", "gates": [{"id","state","reason"}]}
  * (caller frees). Runs inside the write's transaction. */
-int gates_ship_check(int64_t change_id, int64_t now, int refuse, char **snapshot, struct err *err);
+enum { SHIP_REFUSE = 1, SHIP_FILED_EFFECTIVE = 2 };
+int gates_ship_check(int64_t change_id, int64_t at, int64_t now, int flags, char **snapshot,
+		     struct err *err);
 
 /* The gates of a change for its JSON (default scope at now; nothing stored).
  * The caller owns *gates. */

@@ -65,12 +65,29 @@ int h_changes_create(struct req *r, struct resp *out, struct err *err)
 	struct change c;
 	change_init(&c);
 	int rc = -1;
-	if (change_from_json(r->json, r->now, r->config->max_skew, &c, err) < 0)
+	char *blocked = NULL;
+	const cJSON *refuse = cJSON_GetObjectItemCaseSensitive(r->json, "refuse_if_blocked");
+	if (refuse && !cJSON_IsBool(refuse))
+		err_detail(err, "refuse_if_blocked", 0, 0, "must be true or false");
+	if (change_from_json(r->json, r->now, r->config->max_skew, &c, err) < 0 || err_is_set(err))
 		goto out;
 	if (store_change_insert(&c, r->token.name, err) < 0)
 		goto out;
+	/* Filed already effective: it shipped, so its pre gates are checked as for
+	 * `effective` (refused, or recorded as shipped while blocked). */
+	if (c.state == CHANGE_EFFECTIVE) {
+		int flags = SHIP_FILED_EFFECTIVE | (cJSON_IsTrue(refuse) ? SHIP_REFUSE : 0);
+		if (gates_ship_check(c.id, c.effective_at, r->now, flags, &blocked, err) < 0 ||
+		    (blocked && store_change_set_shipped_while_blocked(c.id, blocked, err) < 0))
+			goto out;
+	} else if (cJSON_IsTrue(refuse)) {
+		err_detail(err, "refuse_if_blocked", 0, 0,
+			   "applies only to a change filed effective");
+		goto out;
+	}
 	rc = respond_change(c.id, r->now, 201, out, err);
 out:
+	free(blocked);
 	change_release(&c);
 	return rc;
 }
@@ -134,7 +151,8 @@ int h_changes_effective(struct req *r, struct resp *out, struct err *err)
 	if (store_change_resolve(r->params[0], &id, err) < 0)
 		return -1;
 	/* The pre gates as planned, now: refused, or shipped while blocked. */
-	if (gates_ship_check(id, r->now, cJSON_IsTrue(refuse), &blocked, err) < 0)
+	if (gates_ship_check(id, at, r->now, cJSON_IsTrue(refuse) ? SHIP_REFUSE : 0, &blocked,
+			     err) < 0)
 		return -1;
 	if (store_change_set_effective(id, at, err) < 0 ||
 	    (blocked && store_change_set_shipped_while_blocked(id, blocked, err) < 0)) {

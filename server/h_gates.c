@@ -254,9 +254,7 @@ int h_gates_approve(struct req *r, struct resp *out, struct err *err)
 			r->token.role, w.e->id, allowed);
 		goto out;
 	}
-	const struct change *c = &w.g.change;
-	if ((c->author && strcmp(c->author, r->token.name) == 0) ||
-	    (c->created_by && strcmp(c->created_by, r->token.name) == 0)) {
+	if (gate_is_own_change(&w.g.subject, r->token.name)) {
 		err_set(err, ERR_FORBIDDEN, "the change's author (or creator) cannot approve it");
 		goto out;
 	}
@@ -363,6 +361,14 @@ int h_gates_bypass(struct req *r, struct resp *out, struct err *err)
 		err_set(err, ERR_FORBIDDEN,
 			"role \"%s\" may not bypass gate \"%s\"; its policy allows: %s (and admin)",
 			r->token.role, w.e->id, allowed);
+		goto out;
+	}
+	/* Bypassing an approval gate of one's own change would sidestep the rule
+	 * that its author and creator never approve it. */
+	if (w.e->def->kind == GATE_APPROVAL && gate_is_own_change(&w.g.subject, r->token.name)) {
+		err_set(err, ERR_FORBIDDEN,
+			"the change's author (or creator) cannot bypass its approval gate \"%s\"",
+			w.e->id);
 		goto out;
 	}
 	if (bypass_expiry(expires, w.e, max_expiry, &seconds, err) < 0)

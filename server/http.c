@@ -157,6 +157,16 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
 	return MHD_YES;
 }
 
+static enum MHD_Result count_idempotency_keys(void *cls, enum MHD_ValueKind kind, const char *key,
+					      const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Idempotency-Key") == 0)
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
 static void send_resp(struct MHD_Connection *conn, struct resp *out, const char *request_id)
 {
 	const char *body = out->body ? out->body : "";
@@ -196,6 +206,8 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	for (int i = 0; i < r.n_query; i++)
 		header_bytes += strlen(r.query[i].name) + strlen(r.query[i].value) + 2;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &header_bytes);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_idempotency_keys,
+				  &r.idempotency_keys);
 	r.headers_too_large = header_bytes > s->cfg->max_header;
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
@@ -475,7 +487,9 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 	};
 	if (!s->tls_cert)
 		opts[ARRAY_SIZE(opts) - 3].option = MHD_OPTION_END;
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				 : ((struct sockaddr_in *)&ss)->sin_port);
+	s->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
 		free_tls(s);

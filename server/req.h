@@ -16,6 +16,7 @@ struct err;
 #define REQ_MAX_QUERY 32
 
 struct server_config;
+struct route;
 
 struct req {
 	const char *method;
@@ -31,6 +32,7 @@ struct req {
 	char repeated_query[64]; /* the first query parameter given twice, or "" */
 	const char *authorization;
 	const char *idempotency_key;
+	int idempotency_keys; /* how many Idempotency-Key headers came (more than 1: a 400) */
 	const char *body;
 	size_t body_len;
 	int body_too_large;
@@ -39,6 +41,7 @@ struct req {
 	struct auth_token token;
 	int64_t now; /* request time, microseconds */
 	const struct server_config *config;
+	const struct route *route; /* the matched route (set by the dispatcher), or NULL */
 	char request_id[20];
 };
 

@@ -196,6 +196,9 @@ static int run_write(struct req *r, const struct route *rt, struct resp *out, st
 	if (key && !valid_idempotency_key(key))
 		return err_detail(err, "Idempotency-Key", 0, 0,
 				  "must be 1 to 200 visible ASCII characters");
+	if (r->idempotency_keys > 1)
+		return err_detail(err, "Idempotency-Key", 0, 0,
+				  "given more than once; send one key per request");
 	if (store_begin(err) < 0)
 		return -1;
 	if (key) {

@@ -231,7 +231,7 @@ C2=$(new_change c2)
 as "$PIPE" "change effective --refuse-if-blocked on a pending change exits 1" 1 \
 	change effective checkout:c2 --refuse-if-blocked
 check_eq "refused: the 409 message" yes \
-	"$(yes_no grep -q '^ratchet: change checkout:c2 is blocked: 2 pre gate(s) not clear$' <<<"$ERR")"
+	"$(yes_no grep -q '^ratchet: change checkout:c2 is pending: 2 pre gate(s) not clear$' <<<"$ERR")"
 check_eq "refused: a detail per gate" yes \
 	"$(yes_no grep -q '^  release.rm-approval: pending: ' <<<"$ERR")"
 check_eq "refused: the pre-eval detail" yes \
@@ -485,5 +485,68 @@ check_eq "audit: gate writes are audited" "drill.create gate.approve gate.bypass
 	"$(it_psql -tA -c "SELECT string_agg(DISTINCT action, ' ' ORDER BY action) FROM audit_log WHERE action LIKE 'gate.%' OR action LIKE 'drill.%'")"
 check_eq "audit: the bypass entry names its actor" rm1 \
 	"$(it_psql -tA -c "SELECT actor FROM audit_log WHERE action = 'gate.bypass' ORDER BY id LIMIT 1")"
+
+# --- a change filed already effective is checked like `change effective` ----------------------
+as "$PIPE" "change new --effective on a blocked high-impact change exits 4" 4 change new \
+	--service checkout --key direct-1 --impact high --title "Direct" --effective -o json
+out "filed effective: state" .state effective
+out "filed effective: shipped_while_blocked recorded (the gates were pending)" .shipped_while_blocked.status pending
+out "filed effective: the approval gate in the snapshot" \
+	'[.shipped_while_blocked.gates[].id] | index("release.rm-approval") != null' true
+check_eq "filed effective: stderr says so" yes \
+	"$(yes_no grep -q 'change checkout:direct-1 shipped while blocked' <<<"$ERR")"
+as "$PIPE" "change new --effective --refuse-if-blocked exits 1 (409)" 1 change new \
+	--service checkout --key direct-2 --impact high --title "Direct" --effective \
+	--refuse-if-blocked
+check_eq "refused filing: message" yes "$(yes_no grep -q 'direct-2 is pending: ' <<<"$ERR")"
+as "$PIPE" "a refused filing stored nothing" 1 change show checkout:direct-2
+as "$PIPE" "change new --refuse-if-blocked without --effective is a usage error" 2 change new \
+	--service checkout --key direct-3 --impact high --title "Direct" --refuse-if-blocked
+api POST /v1/changes '{"service":"checkout","key":"direct-4","title":"t","impact":"high","refuse_if_blocked":true}'
+check_status "refuse_if_blocked on a planned change → 400" 400
+check_jq "refuse_if_blocked on a planned change: field" '.error.details[0].field' refuse_if_blocked
+api POST /v1/changes '{"service":"checkout","key":"direct-5","title":"t","impact":"high","refuse_if_blocked":"yes"}'
+check_status "refuse_if_blocked not a boolean → 400" 400
+as "$PIPE" "change new --effective on a low-impact change (no policy) exits 0" 0 change new \
+	--service checkout --key direct-6 --impact low --title "Direct" --effective -o json
+out "no policy applies: not shipped while blocked" .shipped_while_blocked null
+
+# --- effective --at in the past: the gates as they stood then -----------------------------------
+C10=$(new_change c10)
+as "$RM1" "approve c10" 0 gate approve checkout:c10 rm-approval
+as "$PIPE" "pass c10" 0 gate pass checkout:c10 pre-eval
+as "$PIPE" "effective --at before the approval and result exits 4" 4 \
+	change effective checkout:c10 --at "$(ts -600)" -o json
+out "effective --at: shipped while blocked (pending then)" .shipped_while_blocked.status pending
+out "effective --at: the approval recorded later did not clear it" \
+	'[.shipped_while_blocked.gates[].id] | (index("release.rm-approval") != null and index("release.pre-eval") != null)' true
+
+# --- the author check ignores case and surrounding spaces; blank authors are refused ------------
+new_change c11 "$PIPE" --author "RM1 " >/dev/null
+as "$RM1" "approval by the author spelled in another case exits 1 (403)" 1 \
+	gate approve checkout:c11 rm-approval
+check_eq "author in another case: message" yes \
+	"$(yes_no grep -q "the change's author (or creator) cannot approve it" <<<"$ERR")"
+api POST /v1/changes '{"service":"checkout","key":"c12","title":"t","impact":"high","author":"  "}'
+check_status "a blank author → 400" 400
+check_jq "a blank author: field" '.error.details[0].field' author
+
+# --- the creator cannot bypass the approval gate of their own change ----------------------------
+new_change c13 "$RM1" >/dev/null
+as "$RM1" "the creator's bypass of its approval gate exits 1 (403)" 1 \
+	gate bypass checkout:c13 rm-approval --reason "I approve myself"
+check_eq "creator bypass: message" yes \
+	"$(yes_no grep -q "cannot bypass its approval gate" <<<"$ERR")"
+as "$RM2" "another release manager may bypass it" 0 \
+	gate bypass checkout:c13 rm-approval --reason "vendor outage" --expires 1h
+as "$RM1" "the creator may still bypass a gate that is not an approval" 0 \
+	gate bypass checkout:c13 pre-eval --reason "vendor outage" --expires 1h
+
+# --- request nits: two Idempotency-Key headers; --poll without --wait ------------------------------
+api POST /v1/drills '{"service":"checkout","performed_at":"2026-01-01T00:00:00Z","rto_target":"1h","rpo_target":"15m","outcome":"aborted"}' \
+	-H 'Idempotency-Key: k1' -H 'Idempotency-Key: k2'
+check_status "two Idempotency-Key headers → 400" 400
+check_jq "two Idempotency-Key headers: field" '.error.details[0].field' Idempotency-Key
+as "$PIPE" "gate status --poll without --wait is a usage error" 2 gate status checkout:c1 --poll 1s
 
 it_finish

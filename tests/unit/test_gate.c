@@ -1215,6 +1215,26 @@ static void test_status_json_of_a_broken_policy_has_no_kind_or_phase(void **stat
 	world_done(&w);
 }
 
+static void test_same_person_ignores_case_and_surrounding_space(void **state)
+{
+	(void)state;
+	assert_int_equal(gate_same_person("ana", "ana"), 1);
+	assert_int_equal(gate_same_person("ana", "Ana"), 1);
+	assert_int_equal(gate_same_person("ana", "  ANA \t"), 1);
+	assert_int_equal(gate_same_person(" ana", "ana"), 1);
+	assert_int_equal(gate_same_person("ana", "anna"), 0);
+	assert_int_equal(gate_same_person("ana", "an a"), 0);
+	assert_int_equal(gate_same_person("ana", ""), 0);
+	assert_int_equal(gate_same_person("", ""), 0);
+	assert_int_equal(gate_same_person("  ", " "), 0);
+	assert_int_equal(gate_same_person("ana", NULL), 0);
+	assert_int_equal(gate_same_person(NULL, "ana"), 0);
+	struct gate_subject s = {.author = "Bo ", .created_by = "ci"};
+	assert_int_equal(gate_is_own_change(&s, "bo"), 1);
+	assert_int_equal(gate_is_own_change(&s, "CI"), 1);
+	assert_int_equal(gate_is_own_change(&s, "rm1"), 0);
+}
+
 static void test_name_tables_spell_states_scopes_and_verdicts(void **state)
 {
 	(void)state;
@@ -1291,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_status_json_carries_every_field),
 		cmocka_unit_test(test_status_json_of_a_broken_policy_has_no_kind_or_phase),
 		cmocka_unit_test(test_name_tables_spell_states_scopes_and_verdicts),
+		cmocka_unit_test(test_same_person_ignores_case_and_surrounding_space),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
