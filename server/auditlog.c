@@ -30,10 +30,13 @@ int audit_record(const struct req *r, const struct route *rt, const struct resp 
 	snprintf(object_type, sizeof(object_type), "%.*s", (int)type_len, rt->action);
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(payload, "id");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(payload, "name");
+	const cJSON *service = cJSON_GetObjectItemCaseSensitive(payload, "service");
 	if (cJSON_IsNumber(id))
 		snprintf(object_id, sizeof(object_id), "%.0f", id->valuedouble);
 	else if (cJSON_IsString(name))
 		snprintf(object_id, sizeof(object_id), "%s", name->valuestring);
+	else if (cJSON_IsString(service)) /* an import: the service it went into */
+		snprintf(object_id, sizeof(object_id), "%s", service->valuestring);
 	else
 		snprintf(object_id, sizeof(object_id), "%s", r->n_params ? r->params[0] : "");
 	char *text = json_print(payload);

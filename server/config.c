@@ -7,7 +7,7 @@
 #include "duration.h"
 #include "err.h"
 
-enum setting_kind { SET_STRING, SET_INT, SET_SIZE, SET_DURATION, SET_DURATION_MS };
+enum setting_kind { SET_STRING, SET_INT, SET_SIZE, SET_DURATION, SET_DURATION_MS, SET_BOOL };
 
 struct setting {
 	const char *flag;
@@ -50,6 +50,8 @@ static const struct setting settings[] = {
 	{"--tls-key", "RATCHET_TLS_KEY", NULL, SET_STRING, OFF(tls_key), "TLS private key (PEM)"},
 	{"--policies", "RATCHET_POLICIES", "policies", SET_STRING, OFF(policies),
 	 "policies folder (*.yaml) loaded on the first start, when there are none"},
+	{"--metrics-public", "RATCHET_METRICS_PUBLIC", "false", SET_BOOL, OFF(metrics_public),
+	 "serve GET /metrics without a token (true or false; the flag alone means true)"},
 	{"--name", NULL, NULL, SET_STRING, OFF(token_name), "token name (token create)"},
 	{"--role", NULL, NULL, SET_STRING, OFF(token_role), "token role (token create)"},
 	{"--expires-at", NULL, NULL, SET_STRING, OFF(token_expires_at),
@@ -95,6 +97,17 @@ static int set_value(struct server_config *cfg, const struct setting *s, const c
 		*(int64_t *)base = secs * 1000000;
 		return 0;
 	}
+	case SET_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+			*(int *)base = 1;
+			return 0;
+		}
+		if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+			*(int *)base = 0;
+			return 0;
+		}
+		return err_set(err, ERR_INVALID, "%s: \"%s\" is not true, false, 1 or 0", origin,
+			       v);
 	case SET_DURATION_MS: {
 		/* A duration, whole milliseconds written as "100ms", or "0" for never. */
 		size_t len = strlen(v);
@@ -146,7 +159,10 @@ int config_load(struct server_config *cfg, int argc, char **argv, struct err *er
 				s = &settings[i];
 		if (!s)
 			return err_set(err, ERR_INVALID, "unknown option \"%s\"", arg);
-		const char *v = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+		/* A boolean flag alone means true; it takes a value only after "=". */
+		const char *v = eq		      ? eq + 1
+				: s->kind == SET_BOOL ? "true"
+						      : (a + 1 < argc ? argv[++a] : NULL);
 		if (!v)
 			return err_set(err, ERR_INVALID, "option %s needs a value", s->flag);
 		if (set_value(cfg, s, v, s->flag, err) < 0)

@@ -24,6 +24,7 @@ struct server_config {
 	char *tls_key;
 	char *policies;	    /* folder loaded on first start */
 	int policies_given; /* named by flag or environment (then it must exist) */
+	int metrics_public; /* GET /metrics without a token */
 	char *token_expires_at;
 	/* token create */
 	char *token_name;

@@ -263,6 +263,54 @@ static int policy_key_line(const char *text)
 	return 0;
 }
 
+/* The policy.put entry of a version stored outside PUT (whose router records it). */
+static int audit_policy_put(const char *actor, const struct policy_row *row, int gates,
+			    const struct strlist *lines, struct err *err)
+{
+	cJSON *payload = write_json(row, gates, 1, lines);
+	char *text = json_print(payload);
+	cJSON_Delete(payload);
+	int rc = store_audit_insert(actor, "policy.put", "policy", row->name, text, err);
+	free(text);
+	return rc;
+}
+
+int h_policies_publish(const char *actor, int64_t now, const struct policy *p, const char *yaml,
+		       int audit, struct policy_row *row, int *created, struct strlist *lines,
+		       struct err *err)
+{
+	struct policy_row old = {0};
+	char sha256[65];
+	int found = 0, rc = -1;
+	*created = 0;
+	memset(row, 0, sizeof(*row));
+	hash_sha256_hex(yaml, strlen(yaml), sha256);
+	if (store_policy_lock(err) < 0 || latest_or_none(p->name, &old, &found, err) < 0)
+		goto out;
+	if (found && !old.retired && strcmp(old.sha256, sha256) == 0) {
+		*row = old; /* identical to the active version: nothing new */
+		memset(&old, 0, sizeof(old));
+		rc = 0;
+		goto out;
+	}
+	row->name = xstrdup(p->name);
+	row->yaml = xstrdup(yaml);
+	snprintf(row->sha256, sizeof(row->sha256), "%s", sha256);
+	row->version = found ? old.version + 1 : 1;
+	row->created_by = xstrdup(actor);
+	if (found && !old.retired)
+		weakenings_from(&old, p, lines);
+	char *label = xasprintf("%s v%d", p->name, row->version);
+	rc = publish(actor, now, found ? &old : NULL, lines, label, row, err);
+	free(label);
+	if (rc == 0 && audit)
+		rc = audit_policy_put(actor, row, (int)p->n_gates, lines, err);
+	*created = rc == 0;
+out:
+	policy_row_release(&old);
+	return rc;
+}
+
 static const char *const put_fields[] = {"yaml", NULL};
 
 int h_policies_put(struct req *r, struct resp *out, struct err *err)
@@ -275,9 +323,9 @@ int h_policies_put(struct req *r, struct resp *out, struct err *err)
 	if (err_is_set(err))
 		return -1;
 	struct policy p;
-	struct policy_row old = {0}, row = {0};
+	struct policy_row row = {0};
 	struct strlist lines = {0};
-	int found = 0, rc = -1;
+	int created = 0, rc = -1;
 	policy_init(&p);
 	if (policy_parse(name, yaml, strlen(yaml), &p, err) < 0)
 		goto out;
@@ -288,29 +336,13 @@ int h_policies_put(struct req *r, struct resp *out, struct err *err)
 			   "must be \"%s\", the name in the path", name);
 		goto out;
 	}
-	if (store_policy_lock(err) < 0 || latest_or_none(name, &old, &found, err) < 0)
-		goto out;
-	row.name = xstrdup(name);
-	row.yaml = xstrdup(yaml);
-	hash_sha256_hex(yaml, strlen(yaml), row.sha256);
-	if (found && !old.retired && strcmp(old.sha256, row.sha256) == 0) {
-		resp_json(out, 200, write_json(&old, (int)p.n_gates, 0, &lines));
-		rc = 0;
-		goto out;
-	}
-	row.version = found ? old.version + 1 : 1;
-	row.created_by = xstrdup(r->token.name);
-	if (found && !old.retired)
-		weakenings_from(&old, &p, &lines);
-	char *label = xasprintf("%s v%d", name, row.version);
-	rc = publish(r->token.name, r->now, found ? &old : NULL, &lines, label, &row, err);
-	free(label);
+	rc = h_policies_publish(r->token.name, r->now, &p, yaml, 0, &row, &created, &lines, err);
 	if (rc == 0)
-		resp_json(out, 201, write_json(&row, (int)p.n_gates, 1, &lines));
+		resp_json(out, created ? 201 : 200,
+			  write_json(&row, (int)p.n_gates, created, &lines));
 out:
 	strlist_release(&lines);
 	policy_row_release(&row);
-	policy_row_release(&old);
 	policy_release(&p);
 	return rc;
 }
@@ -480,13 +512,8 @@ int h_policies_insert_initial(const struct policy *p, const char *yaml, struct e
 	row.created_by = xstrdup(LOADER_ACTOR);
 	hash_sha256_hex(row.yaml, strlen(row.yaml), row.sha256);
 	int rc = store_policy_insert(&row, err);
-	if (rc == 0) {
-		cJSON *payload = write_json(&row, (int)p->n_gates, 1, &none);
-		char *text = json_print(payload);
-		cJSON_Delete(payload);
-		rc = store_audit_insert(LOADER_ACTOR, "policy.put", "policy", row.name, text, err);
-		free(text);
-	}
+	if (rc == 0)
+		rc = audit_policy_put(LOADER_ACTOR, &row, (int)p->n_gates, &none, err);
 	policy_row_release(&row);
 	return rc;
 }

@@ -37,6 +37,14 @@ int h_drills_create(struct req *r, struct resp *out, struct err *err);
 int h_drills_list(struct req *r, struct resp *out, struct err *err);
 int h_drills_get(struct req *r, struct resp *out, struct err *err);
 
+int h_metrics_get(struct req *r, struct resp *out, struct err *err);
+int h_metrics_tempo(struct req *r, struct resp *out, struct err *err);
+int h_metrics_accumulation(struct req *r, struct resp *out, struct err *err);
+/* GET /metrics (prom.c): Prometheus text, token-free with --metrics-public. */
+int h_metrics_prom(struct req *r, struct resp *out, struct err *err);
+
+int h_import_fit_pilot(struct req *r, struct resp *out, struct err *err);
+
 int h_audit_list(struct req *r, struct resp *out, struct err *err);
 int h_audit_head(struct req *r, struct resp *out, struct err *err);
 
@@ -45,9 +53,19 @@ int h_policies_list(struct req *r, struct resp *out, struct err *err);
 int h_policies_get(struct req *r, struct resp *out, struct err *err);
 int h_policies_versions(struct req *r, struct resp *out, struct err *err);
 int h_policies_retire(struct req *r, struct resp *out, struct err *err);
+struct policy;
+/* Publishes yaml (parsed as p) as the next version of policy p->name, the
+ * path of PUT /v1/policies/{name}: identical to the active version → *created
+ * 0 and row is that version; otherwise a new version (a weakening files its
+ * governance change and IO, lines lists the weakenings) → *created 1. With
+ * audit set the version's own policy.put entry is written too (PUT leaves it to
+ * the router). Runs in the current transaction; the caller releases row and
+ * lines. */
+int h_policies_publish(const char *actor, int64_t now, const struct policy *p, const char *yaml,
+		       int audit, struct policy_row *row, int *created, struct strlist *lines,
+		       struct err *err);
 /* Inserts version 1 of a linted policy (created_by "ratchetd") with its audit
  * entry, in the current transaction: the first-start load. */
-struct policy;
 int h_policies_insert_initial(const struct policy *p, const char *yaml, struct err *err);
 /* First start (policies_load.c): when gate_policies is empty, lints every
  * DIR/NAME.yaml (sorted, not subfolders), printing each problem as
@@ -63,6 +81,16 @@ int query_check(const struct req *r, const char *const *allowed, struct err *err
 int query_paging(const struct req *r, int *limit, int64_t *after_id, struct err *err);
 /* An RFC 3339 parameter into *t (RTIME_NONE when absent). */
 int query_time(const struct req *r, const char *name, int64_t *t, struct err *err);
+/* An RFC 3339 parameter, or a plain date YYYY-MM-DD meaning midnight UTC, into
+ * *t (RTIME_NONE when absent). */
+int query_time_or_date(const struct req *r, const char *name, int64_t *t, struct err *err);
+/* "true" or "false" into *value (untouched when absent). */
+int query_bool(const struct req *r, const char *name, int *value, struct err *err);
+/* A positive duration with units ("7d") into *secs (untouched when absent). */
+int query_duration(const struct req *r, const char *name, int64_t *secs, struct err *err);
+/* An integer in [lo, hi] into *value (untouched when absent). */
+int query_int(const struct req *r, const char *name, long long lo, long long hi, long long *value,
+	      struct err *err);
 /* A parameter that must be one of names; *value borrows from r (NULL when absent). */
 int query_enum(const struct req *r, const char *name, const struct model_names *names,
 	       const char **value, struct err *err);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "prom.h"
 #include "router.h"
 
 struct http_server {
@@ -212,8 +213,9 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
 	track_answered(conn);
-	log_info("%.16s %.200s %d %.1fms", method, url, out.status,
-		 (double)(now_usec() - st->started) / 1000.0);
+	int64_t elapsed = now_usec() - st->started;
+	prom_request(r.route, method, out.status, elapsed);
+	log_info("%.16s %.200s %d %.1fms", method, url, out.status, (double)elapsed / 1000.0);
 	log_set_request_id(NULL);
 	resp_release(&out);
 	req_release(&r);
@@ -332,13 +334,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	const struct http_server *s = cls;
 	struct conn_state *st = *con_cls;
 	if (!st) {
+		/* Import routes take bodies up to --max-import, the others --max-body. */
+		size_t limit = router_body_limit(method, url, s->cfg);
 		st = xcalloc(1, sizeof(*st));
-		buf_init(&st->body, s->cfg->max_body);
+		buf_init(&st->body, limit);
 		st->started = now_usec();
 		*con_cls = st;
 		const char *cl =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > s->cfg->max_body) {
+		if (cl && strtoull(cl, NULL, 10) > limit) {
 			st->too_large = 1;
 			st->answered = 1;
 			handle(s, conn, url, method, st);
@@ -487,6 +491,8 @@ struct http_server *http_start(const struct server_config *cfg, struct err *err)
 	};
 	if (!s->tls_cert)
 		opts[ARRAY_SIZE(opts) - 3].option = MHD_OPTION_END;
+	/* The port argument only names the port in MHD's own log lines (the socket
+	 * address decides); pass the real one so "Failed to bind to port N" is right. */
 	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 				 : ((struct sockaddr_in *)&ss)->sin_port);
 	s->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,

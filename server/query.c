@@ -1,6 +1,7 @@
 /* Query-string validation shared by the list endpoints, and the page shape. */
 #include "common.h"
 
+#include "duration.h"
 #include "err.h"
 #include "handlers.h"
 #include "model.h"
@@ -63,6 +64,67 @@ int query_time(const struct req *r, const char *name, int64_t *t, struct err *er
 	err_init(&terr);
 	if (rtime_parse(v, t, &terr) < 0)
 		return err_detail(err, name, 0, 0, "%s", terr.message);
+	return 0;
+}
+
+int query_time_or_date(const struct req *r, const char *name, int64_t *t, struct err *err)
+{
+	const char *v = req_query(r, name);
+	*t = RTIME_NONE;
+	if (!v)
+		return 0;
+	int is_date = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
+	for (size_t i = 0; is_date && i < 10; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			is_date = 0;
+	char midnight[32];
+	snprintf(midnight, sizeof(midnight), "%sT00:00:00Z", v);
+	struct err terr;
+	err_init(&terr);
+	if (rtime_parse(is_date ? midnight : v, t, &terr) < 0) {
+		*t = RTIME_NONE;
+		return err_detail(err, name, 0, 0, "%s (RFC 3339, or a date YYYY-MM-DD)",
+				  terr.message);
+	}
+	return 0;
+}
+
+int query_bool(const struct req *r, const char *name, int *value, struct err *err)
+{
+	const char *v = req_query(r, name);
+	if (!v)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+		*value = v[0] == 't';
+		return 0;
+	}
+	return err_detail(err, name, 0, 0, "must be true or false, not \"%.64s\"", v);
+}
+
+int query_duration(const struct req *r, const char *name, int64_t *secs, struct err *err)
+{
+	const char *v = req_query(r, name);
+	if (!v)
+		return 0;
+	int64_t d;
+	struct err derr;
+	err_init(&derr);
+	if (duration_parse(v, &d, &derr) < 0)
+		return err_detail(err, name, 0, 0, "%s", derr.message);
+	if (d <= 0)
+		return err_detail(err, name, 0, 0, "must be longer than 0s");
+	*secs = d;
+	return 0;
+}
+
+int query_int(const struct req *r, const char *name, long long lo, long long hi, long long *value,
+	      struct err *err)
+{
+	const char *v = req_query(r, name);
+	if (!v)
+		return 0;
+	if (parse_int(v, lo, hi, value) < 0)
+		return err_detail(err, name, 0, 0, "must be an integer from %lld to %lld", lo, hi);
 	return 0;
 }
 

@@ -29,6 +29,8 @@ const struct route router_routes[] = {
 	{"POST", "/v1/changes/{}/review", h_changes_review, ROUTE_JSON, R_WRITERS, "change.review"},
 	{"POST", "/v1/changes/{}/ios", h_ios_create, ROUTE_JSON, R_WRITERS, "io.create"},
 	{"GET", "/v1/ios", h_ios_list, 0, R_READERS, NULL},
+	/* before /v1/ios/{}, which would take "accumulation" as an id */
+	{"GET", "/v1/ios/accumulation", h_metrics_accumulation, 0, R_READERS, NULL},
 	{"GET", "/v1/ios/{}", h_ios_get, 0, R_READERS, NULL},
 	{"POST", "/v1/ios/{}/confirm", h_ios_confirm, ROUTE_JSON | ROUTE_EMPTY_BODY, R_WRITERS,
 	 "io.confirm"},
@@ -55,6 +57,11 @@ const struct route router_routes[] = {
 	{"GET", "/v1/policies/{}/versions", h_policies_versions, 0, ROLES_ALL, NULL},
 	{"POST", "/v1/policies/{}/retire", h_policies_retire, ROUTE_JSON, R_ADMIN | R_RM,
 	 "policy.retire"},
+	{"GET", "/v1/metrics", h_metrics_get, 0, R_READERS, NULL},
+	{"GET", "/v1/tempo", h_metrics_tempo, 0, R_READERS, NULL},
+	{"POST", "/v1/import/fit-pilot", h_import_fit_pilot, ROUTE_JSON | ROUTE_IMPORT, R_WRITERS,
+	 "import.fit-pilot"},
+	{"GET", "/metrics", h_metrics_prom, ROUTE_METRICS, R_READERS, NULL},
 };
 const size_t router_n_routes = ARRAY_SIZE(router_routes);
 
@@ -254,11 +261,13 @@ static int dispatch(struct req *r, struct resp *out, struct err *err)
 	const struct route *rt = router_match(method, r->path, r, out->allow, err);
 	if (!rt)
 		return -1;
+	r->route = rt;
 	if (r->body_too_large)
 		return err_set(err, ERR_TOO_LARGE, "request body is larger than %zu bytes",
-			       r->config ? r->config->max_body : 0);
-	if (!(rt->flags & ROUTE_PUBLIC) &&
-	    ((!is_v1 && auth_check(r, err) < 0) || check_role(r, rt, err) < 0))
+			       router_body_limit(method, r->path, r->config));
+	int no_token = (rt->flags & ROUTE_PUBLIC) ||
+		       ((rt->flags & ROUTE_METRICS) && r->config && r->config->metrics_public);
+	if (!no_token && ((!is_v1 && auth_check(r, err) < 0) || check_role(r, rt, err) < 0))
 		return -1;
 	if (r->repeated_query[0])
 		return err_detail(err, r->repeated_query, 0, 0,
@@ -274,6 +283,17 @@ static int dispatch(struct req *r, struct resp *out, struct err *err)
 	if (rt->action)
 		return run_write(r, rt, out, err);
 	return rt->fn(r, out, err);
+}
+
+size_t router_body_limit(const char *method, const char *path, const struct server_config *cfg)
+{
+	char allow[64];
+	struct err err;
+	err_init(&err);
+	if (!cfg)
+		return 0;
+	const struct route *rt = router_match(method, path, NULL, allow, &err);
+	return rt && (rt->flags & ROUTE_IMPORT) ? cfg->max_import : cfg->max_body;
 }
 
 void router_dispatch(struct req *r, struct resp *out)

@@ -13,6 +13,8 @@ enum route_flags {
 	ROUTE_JSON = (1 << 1),	     /* body is a JSON object */
 	ROUTE_EMPTY_BODY = (1 << 2), /* an empty body counts as {} */
 	ROUTE_SECRET = (1 << 3),     /* the response's "token" is shown once, never stored */
+	ROUTE_IMPORT = (1 << 4),     /* body limit --max-import instead of --max-body */
+	ROUTE_METRICS = (1 << 5),    /* no token needed when --metrics-public is set */
 };
 
 /* Role bits (bit = enum role). */
@@ -41,7 +43,12 @@ extern const size_t router_n_routes;
 const struct route *router_match(const char *method, const char *path, struct req *r,
 				 char allow[64], struct err *err);
 
-/* Runs one request to completion; out is always filled. */
+/* The body limit of a request: --max-import for an import route, else --max-body. */
+struct server_config;
+size_t router_body_limit(const char *method, const char *path, const struct server_config *cfg);
+
+/* Runs one request to completion; out is always filled (r->route is the
+ * matched route, or NULL). */
 void router_dispatch(struct req *r, struct resp *out);
 
 #endif

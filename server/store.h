@@ -259,4 +259,74 @@ int store_drills_of_service(const char *service, int64_t until, struct drill **o
 			    struct err *err);
 void store_drills_free(struct drill *d, size_t n);
 
+/* Governance metrics (store_metrics.c): a few batched queries, never one per change. */
+struct metrics_scope {
+	const char *service; /* NULL: every service */
+	const char *impact;  /* NULL: any; on the current impact (latest amendment) */
+	int io_only;	     /* only changes with a confirmed, non-retracted IO */
+	int64_t until;	     /* store_metrics_changes: current effective_at before this */
+};
+/* An effective change as the metrics read it, with every gate record. */
+struct metrics_change_row {
+	int64_t id;
+	char *service;
+	char *author; /* may be NULL */
+	char *created_by;
+	int64_t effective_at;	     /* current */
+	enum impact impact;	     /* current */
+	int has_io;		     /* a confirmed, non-retracted IO */
+	unsigned categories;	     /* bit mask of the categories of non-retracted IOs */
+	char *shipped_while_blocked; /* JSON text or NULL */
+	struct gate_record_set records;
+};
+/* The effective changes of the scope whose current effective_at lies before
+ * s->until, by id, with their results, approvals and bypasses (four queries in
+ * all). The caller frees with store_metrics_changes_free. */
+int store_metrics_changes(const struct metrics_scope *s, struct metrics_change_row **out, size_t *n,
+			  struct err *err);
+void store_metrics_changes_free(struct metrics_change_row *rows, size_t n);
+/* The drills of service (NULL: all) performed before until, by service then
+ * id (caller frees with store_drills_free). */
+int store_metrics_drills(const char *service, int64_t until, struct drill **out, size_t *n,
+			 struct err *err);
+/* IOs for accumulation: non-retracted, confirmed (and candidates when asked),
+ * of changes in the scope, dated by their change's current effective_at (or by
+ * recorded_at), the date in [from, until); an IO of a planned change (by
+ * effective_at) recorded in [from, until) is listed with date RTIME_NONE.
+ * Sorted by date. The caller frees with store_metrics_ios_free. */
+struct metrics_io_query {
+	int64_t from, until;
+	int by_recorded;
+	int include_candidates;
+};
+struct metrics_io_row {
+	int64_t at;   /* RTIME_NONE: of a planned change */
+	int category; /* enum io_category */
+	char *service;
+};
+int store_metrics_ios(const struct metrics_scope *s, const struct metrics_io_query *q,
+		      struct metrics_io_row **out, size_t *n, struct err *err);
+void store_metrics_ios_free(struct metrics_io_row *rows, size_t n);
+/* Every service with a change, sorted (appended to out). */
+int store_metrics_services(struct strlist *out, struct err *err);
+/* counts[k]: planned changes of names[k] (service NULL: every service). */
+int store_metrics_planned(const char *service, const char *const *names, size_t n_names,
+			  size_t *counts, struct err *err);
+
+/* Imports (store_import.c). */
+struct store_key_id {
+	char *key;
+	int64_t id;
+};
+void store_key_ids_free(struct store_key_id *k, size_t n);
+/* The changes of service whose key is among keys, by key (caller frees). */
+int store_import_changes_stored(const char *service, const struct strlist *keys,
+				struct store_key_id **out, size_t *n, struct err *err);
+/* The external keys among keys already stored as drills of service, appended
+ * to found in key order. */
+int store_import_drills_stored(const char *service, const struct strlist *keys,
+			       struct strlist *found, struct err *err);
+/* Inserts d with its external key (unique per service: ERR_CONFLICT); fills d->id. */
+int store_import_drill_insert(struct drill *d, const char *external_key, struct err *err);
+
 #endif

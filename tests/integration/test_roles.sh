@@ -59,6 +59,11 @@ MATRIX=(
 	"GET /v1/policies/{} 200 admin release-manager engineer pipeline auditor"
 	"GET /v1/policies/{}/versions 200 admin release-manager engineer pipeline auditor"
 	"POST /v1/policies/{}/retire 201 admin release-manager"
+	"GET /v1/metrics 200 $READERS"
+	"GET /v1/tempo 200 $READERS"
+	"GET /v1/ios/accumulation 200 $READERS"
+	"POST /v1/import/fit-pilot 201 $WRITERS"
+	"GET /metrics 200 $READERS"
 )
 
 # --- meta: every route in router.c is in the matrix ------------------------------------------
@@ -215,6 +220,18 @@ prepare() {
 		UNCHANGED_WANT=0
 		;;
 	"GET /v1/ios/{}") REQ_PATH=/v1/ios/$FIX_IO ;;
+	"GET /v1/metrics" | "GET /v1/tempo" | "GET /v1/ios/accumulation" | "GET /metrics")
+		REQ_PATH=$pat
+		;;
+	"POST /v1/import/fit-pilot")
+		k=$K
+		REQ_PATH=/v1/import/fit-pilot
+		REQ_BODY=$(jq -cn --arg s "$k" '{service:$s, changes:"change_id,effective_ts_utc,closure_ts_utc,is_io,io_category,bypass,notes\nI1,2026-06-01T00:00:00Z,,1,data,0,\n"}')
+		UNCHANGED="SELECT count(*) FROM changes WHERE service = '$k'"
+		UNCHANGED_WANT=0
+		# the import, and the fit-pilot version that adds its service
+		AUDIT_WANT=2
+		;;
 	"GET /v1/policies/{}") REQ_PATH=/v1/policies/fixture-policy ;;
 	"GET /v1/policies/{}/versions") REQ_PATH=/v1/policies/fixture-policy/versions ;;
 	"PUT /v1/policies/{}")
