@@ -23,6 +23,12 @@ static const struct command commands[] = {
 	{"policy", cmd_policy, "lint (offline), apply, list, show, diff and retire gate policies"},
 	{"token", cmd_token, "create, list and revoke API tokens (admin)"},
 	{"audit", cmd_audit, "verify, checkpoint and list the hash-chained audit log"},
+	{"metrics", cmd_metrics,
+	 "VL, RDPR, GBR, tempo and L against thresholds; a FIT pilot pack offline"},
+	{"tempo", cmd_tempo, "tau_u, tau_g, the tempo ratio and Little's L, with the series"},
+	{"accumulation", cmd_accumulation,
+	 "the shape of IO accumulation, overall and per category"},
+	{"import", cmd_import, "import records in bulk (a FIT pilot pack)"},
 	{"stats", cmd_stats, "statistics over columns of a CSV file, offline (no server)"},
 	{"login", cmd_login, "check a server URL and token and save them in the config file"},
 	{"version", cmd_version, "print the client's and the server's versions"},
@@ -36,7 +42,7 @@ static void print_usage(FILE *out)
 	      "commands:\n",
 	      out);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-9s%s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-14s%s\n", commands[i].name, commands[i].summary);
 	fputs("\nglobal options (accepted anywhere on the line):\n"
 	      "  --url URL             server; default: env RATCHET_URL, the config file,\n"
 	      "                        then " CLI_DEFAULT_URL "\n"

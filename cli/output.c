@@ -1,6 +1,11 @@
 /* Table, CSV and JSON rendering for the CLI. Tables are for people (aligned,
- * control characters made harmless); CSV keeps values byte for byte. */
+ * control characters made harmless, statuses coloured on a terminal); CSV
+ * keeps values byte for byte. Also the figures' formats: durations,
+ * percentages, numbers and sparklines. */
 #include "common.h"
+
+#include <math.h>
+#include <unistd.h>
 
 #include "output.h"
 
@@ -35,6 +40,14 @@ static char *number_text(const cJSON *value)
 	/* integral values within double's exact range print as integers */
 	if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(int64_t)v)
 		return xasprintf("%" PRId64, (int64_t)v);
+	/* the shortest of 15, 16 or 17 digits that reads back as the same double,
+	 * so 0.23 stays 0.23 */
+	for (int digits = 15; digits < 17; digits++) {
+		char *text = xasprintf("%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			return text;
+		free(text);
+	}
 	return xasprintf("%.17g", v);
 }
 
@@ -134,12 +147,14 @@ static void table_cells(char **cells, const struct output_column *cols, size_t n
 	}
 }
 
+/* status_col: the column of metric statuses, or n_cols for none. */
 static void print_table(FILE *out, const struct output_column *cols, size_t n_cols,
-			const cJSON *items)
+			const cJSON *items, size_t status_col)
 {
 	size_t rows = (size_t)cJSON_GetArraySize(items) + 1;
 	char **cells = xcalloc(rows * n_cols, sizeof(*cells));
 	size_t *widths = xcalloc(n_cols, sizeof(*widths));
+	bool colour = output_colour(out);
 	table_cells(cells, cols, n_cols, items);
 	for (size_t i = 0; i < rows * n_cols; i++) {
 		size_t w = text_width(cells[i]);
@@ -149,7 +164,10 @@ static void print_table(FILE *out, const struct output_column *cols, size_t n_co
 	for (size_t i = 0; i < rows; i++) {
 		for (size_t j = 0; j < n_cols; j++) {
 			const char *text = cells[i * n_cols + j];
-			fputs(text, out);
+			if (i > 0 && j == status_col)
+				output_status(out, text, colour);
+			else
+				fputs(text, out);
 			/* the last column is not padded: no trailing blanks */
 			if (j + 1 < n_cols)
 				fprintf(out, "%*s", (int)(widths[j] - text_width(text) + 2), "");
@@ -216,7 +234,16 @@ void output_list(FILE *out, enum output_format fmt, const struct output_column *
 	if (fmt == OUTPUT_CSV)
 		print_csv(out, cols, n_cols, items);
 	else
-		print_table(out, cols, n_cols, items);
+		print_table(out, cols, n_cols, items, n_cols);
+}
+
+void output_list_status(FILE *out, enum output_format fmt, const struct output_column *cols,
+			size_t n_cols, const cJSON *items, size_t status_col)
+{
+	if (fmt == OUTPUT_CSV)
+		print_csv(out, cols, n_cols, items);
+	else
+		print_table(out, cols, n_cols, items, status_col);
 }
 
 void output_field(FILE *out, const char *name, const char *value)
@@ -241,4 +268,141 @@ void output_json(FILE *out, const cJSON *item)
 		abort(); /* cJSON prints NULL only when out of memory */
 	fprintf(out, "%s\n", printed);
 	cJSON_free(printed);
+}
+
+/* ---- figures ---------------------------------------------------------------- */
+
+bool output_colour(FILE *out)
+{
+	const char *no_colour = getenv("NO_COLOR");
+	return (!no_colour || !*no_colour) && isatty(fileno(out));
+}
+
+const char *output_status_colour(const char *status, bool colour)
+{
+	if (!colour || !status)
+		return "";
+	if (strcmp(status, "ok") == 0)
+		return "\033[32m";
+	if (strcmp(status, "warn") == 0)
+		return "\033[33m";
+	if (strcmp(status, "breach") == 0)
+		return "\033[31m";
+	return "";
+}
+
+void output_status(FILE *out, const char *status, bool colour)
+{
+	const char *start = output_status_colour(status, colour);
+	fprintf(out, "%s%s%s", start, status ? status : "-", *start ? OUTPUT_COLOUR_RESET : "");
+}
+
+/* Appends "<n><unit>" to out at *len when n > 0 (or always when force). */
+static void add_unit(char *out, size_t *len, int64_t n, const char *unit, bool force)
+{
+	if (n <= 0 && !force)
+		return;
+	int w = snprintf(out + *len, OUTPUT_FIGURE_BUFSZ - *len, "%" PRId64 "%s", n, unit);
+	if (w > 0 && (size_t)w < OUTPUT_FIGURE_BUFSZ - *len)
+		*len += (size_t)w;
+}
+
+char *output_duration(double seconds, char out[OUTPUT_FIGURE_BUFSZ])
+{
+	static const struct {
+		const char *name;
+		int64_t seconds;
+	} units[] = {{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}};
+	if (isnan(seconds) || fabs(seconds) > 1e15) {
+		snprintf(out, OUTPUT_FIGURE_BUFSZ, "%s", isnan(seconds) ? "-" : "inf");
+		return out;
+	}
+	size_t len = 0;
+	if (seconds < 0) {
+		out[len++] = '-';
+		seconds = -seconds;
+	}
+	if (seconds < 60 && seconds != floor(seconds)) {
+		snprintf(out + len, OUTPUT_FIGURE_BUFSZ - len, "%.*fs", seconds < 10 ? 1 : 0,
+			 seconds);
+		return out;
+	}
+	size_t u = 0;
+	while (u + 1 < ARRAY_SIZE(units) && seconds < (double)units[u].seconds)
+		u++;
+	/* two units at most: round to the smaller one (59m59.9s is 1h, not 60m) */
+	int64_t step, total;
+	for (;;) {
+		step = u + 1 < ARRAY_SIZE(units) ? units[u + 1].seconds : 1;
+		total = (int64_t)llround(seconds / (double)step) * step;
+		if (u == 0 || total < units[u - 1].seconds)
+			break;
+		u--;
+	}
+	out[len] = '\0';
+	add_unit(out, &len, total / units[u].seconds, units[u].name, true);
+	if (u + 1 < ARRAY_SIZE(units))
+		add_unit(out, &len, total % units[u].seconds / step, units[u + 1].name, false);
+	return out;
+}
+
+char *output_percent(double fraction, char out[OUTPUT_FIGURE_BUFSZ])
+{
+	if (isnan(fraction))
+		snprintf(out, OUTPUT_FIGURE_BUFSZ, "-");
+	else
+		snprintf(out, OUTPUT_FIGURE_BUFSZ, "%.1f%%", fraction * 100.0);
+	return out;
+}
+
+char *output_number(double v, char out[OUTPUT_FIGURE_BUFSZ])
+{
+	if (isnan(v)) {
+		snprintf(out, OUTPUT_FIGURE_BUFSZ, "-");
+		return out;
+	}
+	snprintf(out, OUTPUT_FIGURE_BUFSZ, "%.3f", v);
+	if (strchr(out, '.')) {
+		size_t n = strlen(out);
+		while (n > 0 && out[n - 1] == '0')
+			out[--n] = '\0';
+		if (n > 0 && out[n - 1] == '.')
+			out[--n] = '\0';
+	}
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, OUTPUT_FIGURE_BUFSZ, "0");
+	return out;
+}
+
+char *output_sparkline(const double *values, size_t n)
+{
+	static const char *const bars[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+					   "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+					   "\xe2\x96\x87", "\xe2\x96\x88"}; /* U+2581..U+2588 */
+	double lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(values[i]))
+			continue;
+		lo = values[i] < lo ? values[i] : lo;
+		hi = values[i] > hi ? values[i] : hi;
+	}
+	struct buf b;
+	buf_init(&b, 0);
+	buf_append(&b, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(values[i])) {
+			buf_append(&b, " ", 1);
+			continue;
+		}
+		size_t level = 0;
+		if (hi > lo)
+			level = (size_t)lround((values[i] - lo) / (hi - lo) * 7.0);
+		buf_printf(&b, "%s", bars[level > 7 ? 7 : level]);
+	}
+	return b.data;
+}
+
+double output_number_of(const cJSON *value)
+{
+	return cJSON_IsNumber(value) ? value->valuedouble : NAN;
 }

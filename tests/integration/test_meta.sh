@@ -65,6 +65,11 @@ COMMANDS=(
 	"policy show"
 	"policy diff"
 	"policy retire"
+	"metrics"
+	"tempo"
+	"accumulation"
+	"import"
+	"import fit-pilot"
 	"login"
 	"version"
 )
