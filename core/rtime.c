@@ -286,3 +286,25 @@ char *rtime_format(int64_t usec, char *out)
 	*p = '\0';
 	return out;
 }
+
+int rtime_parse_quarter(const char *s, int64_t *from, int64_t *to, struct err *err)
+{
+	const char *p = s ? s : "";
+	int year;
+	if (strlen(p) != 6 || !read_digits(&p, 4, &year) || (*p != 'Q' && *p != 'q') ||
+	    p[1] < '1' || p[1] > '4' || year < 1)
+		return err_set(err, ERR_INVALID,
+			       "invalid quarter \"%.*s\": expected YYYYQ1 to YYYYQ4",
+			       RTIME_QUOTE_MAX, s ? s : "");
+	int quarter = p[1] - '0';
+	if (year == 9999 && quarter == 4)
+		return err_set(err, ERR_INVALID,
+			       "invalid quarter \"%s\": it ends past 9999-12-31 in UTC", s);
+	unsigned month = (unsigned)(3 * (quarter - 1) + 1);
+	int64_t start = rtime_days_from_civil(year, month, 1);
+	int64_t end = quarter == 4 ? rtime_days_from_civil(year + 1, 1, 1)
+				   : rtime_days_from_civil(year, month + 3, 1);
+	*from = start * SEC_PER_DAY * USEC_PER_SEC;
+	*to = end * SEC_PER_DAY * USEC_PER_SEC;
+	return 0;
+}

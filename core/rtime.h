@@ -28,6 +28,13 @@ int rtime_parse(const char *s, int64_t *usec, struct err *err);
  * "2026-12-03T17:55:27.000000Z". out must hold RTIME_BUFSZ bytes. Returns out. */
 char *rtime_format(int64_t usec, char *out);
 
+/* Parses a calendar quarter "YYYYQn" (n 1..4; 'q' accepted too), e.g. "2026Q3", into its UTC
+ * half-open interval [*from, *to): 2026Q3 is [2026-07-01T00:00:00Z, 2026-10-01T00:00:00Z).
+ * Years 0001..9999 (9999Q4 is refused: it ends past RTIME_MAX). On error sets ERR_INVALID
+ * ("invalid quarter \"2026Q5\": expected YYYYQ1 to YYYYQ4") and returns -1, leaving the outputs
+ * untouched. */
+int rtime_parse_quarter(const char *s, int64_t *from, int64_t *to, struct err *err);
+
 /* Days from 1970-01-01 for a proleptic Gregorian date (month 1..12). */
 int64_t rtime_days_from_civil(int64_t year, unsigned month, unsigned day);
 

@@ -440,6 +440,40 @@ static void test_days_from_civil_counts_every_day_once(void **state)
 	}
 }
 
+static void test_quarters_parse_to_their_half_open_utc_interval(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *q, *from, *to;
+	} cases[] = {
+		{"2026Q1", "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z"},
+		{"2026Q2", "2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"},
+		{"2026Q3", "2026-07-01T00:00:00Z", "2026-10-01T00:00:00Z"},
+		{"2026q4", "2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z"},
+		{"0001Q1", "0001-01-01T00:00:00Z", "0001-04-01T00:00:00Z"},
+		{"9999Q3", "9999-07-01T00:00:00Z", "9999-10-01T00:00:00Z"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct err err;
+		err_init(&err);
+		int64_t from = 0, to = 0;
+		assert_int_equal(rtime_parse_quarter(cases[i].q, &from, &to, &err), 0);
+		assert_int_equal(from, parse_ok(cases[i].from));
+		assert_int_equal(to, parse_ok(cases[i].to));
+	}
+	static const char *const bad[] = {"2026Q0", "2026Q5", "2026-Q3", "26Q3", "2026Q3 ",
+					  "0000Q1", "9999Q4", "2026",	 "",	 "Q3 2026"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err err;
+		err_init(&err);
+		int64_t from = 42, to = 42;
+		assert_int_equal(rtime_parse_quarter(bad[i], &from, &to, &err), -1);
+		assert_err(&err, ERR_INVALID, "invalid quarter");
+		assert_int_equal(from, 42);
+		assert_int_equal(to, 42);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_parse_of_format_returns_the_same_instant),
 		cmocka_unit_test(test_days_from_civil_matches_known_dates),
 		cmocka_unit_test(test_days_from_civil_counts_every_day_once),
+		cmocka_unit_test(test_quarters_parse_to_their_half_open_utc_interval),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
