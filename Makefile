@@ -45,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Fuzz targets (tests/fuzz/fuzz_<target>.c). The router target links the server objects
 # but main.o and http.o: router.c names the handlers, which the target never calls.
-FUZZ_ALL := json rtime duration query router csv policy gitlog import_rules
+FUZZ_ALL := json rtime duration query router csv policy gitlog import_rules incident flat_import backtest
 FUZZ_SERVER_OBJ := $(filter-out $(BUILD)/obj/server/main.o $(BUILD)/obj/server/http.o,$(SERVER_OBJ))
 FUZZ_SERVER_LIBS := $(shell $(PKG_CONFIG) --libs libpq libcjson libcrypto openssl 2>/dev/null) \
 	$(CORE_LIBS)
@@ -182,7 +182,10 @@ vectors: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash bench/bench_seal.sh
+	@bash bench/bench_metrics.sh
 	@bash bench/run-stats.sh
+	@bash bench/bench_import_git.sh
+	@bash bench/bench_backtest.sh
 
 lint: deps
 	@bash tests/lint.sh

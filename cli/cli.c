@@ -243,9 +243,13 @@ int cli_getopt_start(const char *cmd, int argc, char **argv, const struct option
 static void print_verbs(FILE *out, const char *noun, const char *summary,
 			const struct cli_verb *verbs, size_t n_verbs)
 {
+	int width = 11; /* wider only when a verb needs it (link-window) */
+	for (size_t i = 0; i < n_verbs; i++)
+		if ((int)strlen(verbs[i].name) >= width)
+			width = (int)strlen(verbs[i].name) + 1;
 	fprintf(out, "usage: ratchet %s <verb> [<options>]\n\n%s\n\nverbs:\n", noun, summary);
 	for (size_t i = 0; i < n_verbs; i++)
-		fprintf(out, "  %-11s%s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-*s%s\n", width, verbs[i].name, verbs[i].summary);
 	fprintf(out, "\nsee 'ratchet %s <verb> --help' for a verb's options\n", noun);
 }
 

@@ -186,6 +186,7 @@ struct client *client_new(const struct client_opts *opts, struct err *err)
 	c->retry_delay_ms = opts->retry_delay_ms;
 	c->timeout_s = opts->timeout_s;
 	c->cacert = opts->cacert ? xstrdup(opts->cacert) : NULL;
+	c->token = opts->token ? xstrdup(opts->token) : NULL;
 	if (client_setup(c, opts, err) < 0) {
 		client_free(c);
 		return NULL;
@@ -200,6 +201,7 @@ void client_free(struct client *c)
 	curl_slist_free_all(c->get_hdrs);
 	curl_slist_free_all(c->post_hdrs);
 	curl_slist_free_all(c->delete_hdrs);
+	free(c->token);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c->base_url);
@@ -412,6 +414,60 @@ int client_request(struct client *c, const char *method, const char *path, const
 	}
 	int ret = finish(c, method, path, rc, &sink, resp, err);
 	cJSON_free(printed);
+	free(url);
+	return ret;
+}
+
+/* One attempt of a POST with a raw body and its own headers. */
+static CURLcode perform_raw(struct client *c, const char *url, struct curl_slist *hdrs,
+			    const char *data, size_t len, struct client_resp *resp,
+			    struct sink *sink)
+{
+	CURL *h = c->curl;
+	buf_release(&resp->body);
+	resp->status = 0;
+	c->errbuf[0] = '\0';
+	sink->too_large = false;
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, url);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (const char *)NULL);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		rc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	return rc;
+}
+
+int client_request_raw(struct client *c, const char *path, const char *content_type,
+		       const char *data, size_t len, struct client_resp *resp, struct err *err)
+{
+	char *url = xasprintf("%s%s", c->base_url, path);
+	struct curl_slist *hdrs = build_headers(c->token, c->idempotency_key, false);
+	char *line = xasprintf("Content-Type: %s", content_type);
+	hdrs = add_header(hdrs, line);
+	free(line);
+	c->unreachable = false;
+	struct sink sink = {&resp->body, false};
+	CURLcode rc;
+	long delay = c->retry_delay_ms;
+	for (long attempt = 0;; attempt++) {
+		rc = perform_raw(c, url, hdrs, data ? data : "", len, resp, &sink);
+		bool again = rc == CURLE_OK ? resp->status == 503 : is_connection_error(rc);
+		if (!again || sink.too_large || attempt >= c->retries)
+			break;
+		sleep_ms(delay);
+		delay = next_delay(delay);
+	}
+	int ret = finish(c, "POST", path, rc, &sink, resp, err);
+	curl_slist_free_all(hdrs);
 	free(url);
 	return ret;
 }

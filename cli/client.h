@@ -35,6 +35,7 @@ struct client {
 	struct curl_slist *delete_hdrs;
 	char *base_url; /* without a trailing '/' */
 	char *cacert;	/* NULL: the system's CA store */
+	char *token;	/* NULL: no Authorization header */
 	long retries;
 	long retry_delay_ms;
 	long timeout_s;
@@ -69,6 +70,12 @@ void client_resp_release(struct client_resp *r);
  * ERR_UNAVAILABLE "cannot reach URL: ..." and c->unreachable set. */
 int client_request(struct client *c, const char *method, const char *path, const cJSON *body,
 		   struct client_resp *resp, struct err *err);
+
+/* POSTs data[0..len) as the body, as is, with the given Content-Type (a flat
+ * file to /v1/import/...), with the client's Idempotency-Key and retries;
+ * otherwise as client_request. */
+int client_request_raw(struct client *c, const char *path, const char *content_type,
+		       const char *data, size_t len, struct client_resp *resp, struct err *err);
 
 /* Percent-encodes s for one path segment or query value: unreserved
  * characters stay, so does ':' when keep_colon. The caller frees the result. */

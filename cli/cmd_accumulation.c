@@ -10,7 +10,10 @@
 
 #include "cli.h"
 #include "cmd_metrics.h"
+#include "err.h"
+#include "metrics.h"
 #include "model.h"
+#include "rtime.h"
 
 enum accumulation_opt {
 	OPT_BY = MOPT_OWN,
@@ -111,35 +114,45 @@ static void print_table(const cJSON *a)
 	       reason ? " - " : "", reason ? reason : "");
 }
 
+/* The first element of an array (NULL when none); walk on with ->next. Walking
+ * the arrays side by side keeps the rows linear: cJSON_GetArrayItem(a, i)
+ * walks from the start each time. */
+static const cJSON *first_item(const cJSON *array)
+{
+	return cJSON_IsArray(array) ? array->child : NULL;
+}
+
 /* -o csv: start,all,<six categories> per bucket. */
 static void print_csv(const cJSON *a)
 {
-	struct output_column cols[8];
-	const char *headers[8] = {"start", "all"};
+	enum { N_COLS = 8 };
+	struct output_column cols[N_COLS];
+	const char *headers[N_COLS] = {"start", "all"};
 	for (int i = 0; i < io_category_names.count && i < 6; i++)
 		headers[i + 2] = io_category_names.names[i];
-	for (size_t j = 0; j < ARRAY_SIZE(cols); j++)
+	for (size_t j = 0; j < N_COLS; j++)
 		cols[j] = (struct output_column){headers[j], headers[j], NULL};
-	const cJSON *starts = cmd_metrics_get(a, "overall.starts");
+	/* one cursor per column: the starts, then the counts of all and of each category */
+	const cJSON *cursor[N_COLS];
+	cursor[0] = first_item(cmd_metrics_get(a, "overall.starts"));
+	cursor[1] = first_item(cmd_metrics_get(a, "overall.counts"));
+	const cJSON *categories = cmd_metrics_get(a, "categories");
+	for (size_t j = 2; j < N_COLS; j++)
+		cursor[j] = first_item(cmd_metrics_get(
+			cJSON_GetObjectItemCaseSensitive(categories, headers[j]), "counts"));
 	cJSON *rows = cJSON_CreateArray();
-	int n = cJSON_GetArraySize(starts);
-	for (int i = 0; i < n; i++) {
+	for (; cursor[0]; cursor[0] = cursor[0]->next) {
 		cJSON *row = cJSON_CreateObject();
-		cJSON_AddItemToObject(row, "start",
-				      cJSON_Duplicate(cJSON_GetArrayItem(starts, i), true));
-		const cJSON *counts = cmd_metrics_get(a, "overall.counts");
-		cJSON_AddItemToObject(row, "all",
-				      cJSON_Duplicate(cJSON_GetArrayItem(counts, i), true));
-		for (size_t j = 2; j < ARRAY_SIZE(cols); j++) {
-			const cJSON *cat = cJSON_GetObjectItemCaseSensitive(
-				cmd_metrics_get(a, "categories"), headers[j]);
-			const cJSON *v = cJSON_GetArrayItem(cmd_metrics_get(cat, "counts"), i);
-			if (v)
-				cJSON_AddItemToObject(row, headers[j], cJSON_Duplicate(v, true));
+		cJSON_AddItemToObject(row, "start", cJSON_Duplicate(cursor[0], true));
+		for (size_t j = 1; j < N_COLS; j++) {
+			if (!cursor[j])
+				continue;
+			cJSON_AddItemToObject(row, headers[j], cJSON_Duplicate(cursor[j], true));
+			cursor[j] = cursor[j]->next;
 		}
 		cJSON_AddItemToArray(rows, row);
 	}
-	output_list(stdout, OUTPUT_CSV, cols, ARRAY_SIZE(cols), rows);
+	output_list(stdout, OUTPUT_CSV, cols, N_COLS, rows);
 	cJSON_Delete(rows);
 }
 
@@ -151,7 +164,7 @@ static void print_accumulation(struct cli *cli, const cJSON *a)
 		print_table(a);
 }
 
-static int own_option(struct buf *path, int c, const char *arg, char **argv)
+static int own_option(struct buf *path, const char **bucket, int c, const char *arg, char **argv)
 {
 	const char *cmd = "accumulation";
 	switch (c) {
@@ -163,6 +176,7 @@ static int own_option(struct buf *path, int c, const char *arg, char **argv)
 	case OPT_BUCKET:
 		if (cli_check_name(cmd, "--bucket", arg, &bucket_names))
 			return CLI_EXIT_USAGE;
+		*bucket = arg;
 		client_query_add(path, "bucket", arg);
 		return 0;
 	case OPT_INCLUDE_CANDIDATES:
@@ -171,6 +185,31 @@ static int own_option(struct buf *path, int c, const char *arg, char **argv)
 	default:
 		return cli_bad_option(cmd, c, argv);
 	}
+}
+
+/* With --from, the server's bucket limit checked here first (to: --to or
+ * now; the bucket: --bucket or the server's default for the window). */
+static int check_buckets(const struct metrics_query *q, const char *bucket)
+{
+	if (!q->from)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	struct metrics_window w = {cmd_metrics_when(q->from), q->to ? cmd_metrics_when(q->to) : now,
+				   0};
+	w.asof = w.to < now ? w.to : now;
+	enum metrics_bucket b =
+		bucket ? (enum metrics_bucket)model_lookup(&metrics_bucket_names, bucket)
+		       : metrics_bucket_default(&w);
+	struct err err;
+	err_init(&err);
+	if (w.from >= w.to || metrics_buckets_check(&w, b, &err) == 0)
+		return 0; /* the server names an empty window itself */
+	return cli_usage("accumulation", "the window from %s holds more than %d whole %ss: %s",
+			 q->from, METRICS_MAX_BUCKETS, model_name(&metrics_bucket_names, (int)b),
+			 b == BUCKET_DAY ? "use --bucket week or a later --from"
+					 : "use a later --from or an earlier --to");
 }
 
 static const char usage_accumulation[] =
@@ -194,7 +233,8 @@ static const char usage_accumulation[] =
 	"  --by B          date each IO by its change's effective_at (effective, the\n"
 	"                  default; IOs of planned changes are left out and counted) or\n"
 	"                  by when it was recorded (recorded)\n"
-	"  --bucket B      day or week (default: day for windows up to 90 days)\n"
+	"  --bucket B      day or week (default: day for windows up to 90 days); at\n"
+	"                  most 5000 buckets: a longer window needs week\n"
 	"  --include-candidates  count candidate IOs too (default: confirmed only)\n";
 
 int cmd_accumulation(struct cli *cli, int argc, char **argv)
@@ -211,15 +251,18 @@ int cmd_accumulation(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	struct metrics_query q;
+	const char *bucket = NULL;
 	cmd_metrics_query_init(&q, "/v1/ios/accumulation");
 	int c, rc = cli_getopt_start("accumulation", argc, argv, options);
 	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		rc = cmd_metrics_option("accumulation", c, optarg, &q);
 		if (rc < 0)
-			rc = own_option(&q.path, c, optarg, argv);
+			rc = own_option(&q.path, &bucket, c, optarg, argv);
 	}
 	if (!rc)
 		rc = cli_no_operand("accumulation", argc, argv);
+	if (!rc)
+		rc = check_buckets(&q, bucket);
 	if (!rc)
 		rc = cmd_metrics_fetch(cli, q.path.data, print_accumulation);
 	cmd_metrics_query_release(&q);

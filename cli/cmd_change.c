@@ -91,9 +91,9 @@ static int post_change(struct cli *cli, const char *ref, const char *suffix, con
 static void show_fields(const cJSON *change)
 {
 	static const char *const fields[] = {
-		"id",	 "service", "key",	   "title",	   "impact",
-		"state", "review",  "planned_for", "effective_at", "author",
-		"links", "refs",    "boundary",	   "created_at",   "created_by",
+		"id",	    "service",	   "key",	   "title",	 "impact", "state",
+		"review",   "planned_for", "effective_at", "author",	 "links",  "refs",
+		"boundary", "paths",	   "created_at",   "created_by",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		char *value = output_member(change, fields[i]);

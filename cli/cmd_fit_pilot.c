@@ -427,12 +427,17 @@ static void vl_side_rows(cJSON *rows, const cJSON *pack, const cJSON *vl)
 	add_side_row(rows, &s);
 
 	double rmean = cmd_metrics_num(vl, "rmean.value");
-	s = (struct side_row){"vl_rmean", NULL, duration_text(rmean),	     NULL, NAN, rmean,
-			      NAN,	  NAN,	isnan(rmean) ? reason : NULL};
+	const char *rmean_reason = cmd_metrics_str(vl, "rmean.reason");
+	s = (struct side_row){
+		"vl_rmean", NULL, duration_text(rmean),
+		NULL,	    NAN,  rmean,
+		NAN,	    NAN,  isnan(rmean) ? (rmean_reason ? rmean_reason : reason) : NULL};
 	if (!s.reason) {
 		char tau[OUTPUT_FIGURE_BUFSZ];
 		output_duration(cmd_metrics_num(vl, "rmean.tau"), tau);
-		s.note = xasprintf("ratchet's restricted mean up to %s (tau_g)", tau);
+		s.note = xasprintf("ratchet's restricted mean up to the longest follow-up, %s "
+				   "(tau_g)",
+				   tau);
 	}
 	add_side_row(rows, &s);
 }
@@ -516,7 +521,8 @@ void cmd_fit_pilot_print_figures(const struct cli *cli, const cJSON *figures)
 		cJSON_Delete(rows);
 		return;
 	}
-	printf("ratchet's figures as of %s (open evaluations censored there)\n\n",
+	printf("ratchet's figures computed from the pack, not the register, as of %s (open "
+	       "evaluations censored there)\n\n",
 	       cli_or_dash(cmd_metrics_str(ratchet, "asof")));
 	output_list(stdout, OUTPUT_TABLE, side_table, ARRAY_SIZE(side_table), rows);
 	cJSON_Delete(rows);

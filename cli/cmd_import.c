@@ -1,13 +1,15 @@
-/* ratchet import: bulk imports into the register, one verb per format. Today
+/* ratchet import: bulk imports into the register, one verb per format. Here
  * the FIT pilot pack (POST /v1/import/fit-pilot): validated here first with
  * core's parser, sent with an Idempotency-Key derived from its contents, and
  * answered with inserted and duplicate counts and the pack's figures beside
- * ratchet's. */
+ * ratchet's. The flat files (changes, ios, incidents, drills) are
+ * cmd_import_flat.c's, git history cmd_import_git.c's. */
 #include "common.h"
 
 #include <getopt.h>
 
 #include "cli.h"
+#include "cmd_import.h"
 #include "cmd_metrics.h"
 #include "err.h"
 #include "hash.h"
@@ -23,23 +25,77 @@ enum import_opt {
 /* The prefix of derived Idempotency-Keys: the key is it + SHA-256 of the body. */
 #define FIT_KEY_PREFIX "fit-pilot-"
 
-/* "a, b, c" of the duplicates array at path (strings or numbers); NULL if none. */
+/* Keys listed by name before "and N more". */
+#define LIST_MAX 20
+
+/* "a, b, c" of the array at path (strings or numbers), the first LIST_MAX
+ * and "and N more"; NULL if none. */
 static char *duplicates_text(const cJSON *resp, const char *path)
 {
 	const cJSON *list = cmd_metrics_get(resp, path);
-	if (cJSON_GetArraySize(list) == 0)
+	int n = cJSON_GetArraySize(list);
+	if (n == 0)
 		return NULL;
 	struct buf b;
 	buf_init(&b, 0);
 	buf_append(&b, "", 0);
 	const cJSON *item;
+	int shown = 0;
 	cJSON_ArrayForEach(item, list)
 	{
+		if (shown++ == LIST_MAX)
+			break;
 		char *text = output_value(item);
 		buf_printf(&b, "%s%s", b.len ? ", " : "", cli_or_dash(text));
 		free(text);
 	}
+	if (n > LIST_MAX)
+		buf_printf(&b, " and %d more", n - LIST_MAX);
 	return b.data;
+}
+
+/* The pack rows that differ from the stored changes, one line each. */
+static void print_conflicts(const cJSON *conflicts)
+{
+	int n = cJSON_GetArraySize(conflicts);
+	if (n == 0)
+		return;
+	printf("conflicts: %d (the pack differs from what is stored; not applied)\n", n);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, conflicts)
+	{
+		char *stored = output_value(cmd_metrics_get(c, "stored"));
+		char *pack = output_value(cmd_metrics_get(c, "pack"));
+		printf("  %s %s: stored %s, pack %s\n", cli_or_dash(cmd_metrics_str(c, "key")),
+		       cli_or_dash(cmd_metrics_str(c, "field")), cli_or_dash(stored),
+		       cli_or_dash(pack));
+		free(stored);
+		free(pack);
+	}
+}
+
+/* A warning on stderr when other active policies gate the imported changes. */
+static void warn_other_policies(const cJSON *policies)
+{
+	if (cJSON_GetArraySize(policies) == 0)
+		return;
+	struct buf b;
+	buf_init(&b, 0);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, policies)
+	{
+		char version[OUTPUT_FIGURE_BUFSZ], n[OUTPUT_FIGURE_BUFSZ];
+		output_number(cmd_metrics_num(p, "version"), version);
+		output_number(cmd_metrics_num(p, "changes"), n);
+		buf_printf(&b, "%s%s version %s (%s change%s)", b.len ? ", " : "",
+			   cli_or_dash(cmd_metrics_str(p, "name")), version, n,
+			   strcmp(n, "1") == 0 ? "" : "s");
+	}
+	fprintf(stderr,
+		"ratchet: warning: other active policies also gate these changes, so the "
+		"register's figures for them differ from the pack's: %s\n",
+		b.data);
+	buf_release(&b);
 }
 
 static void print_counts(const char *what, const cJSON *resp, const char *prefix)
@@ -66,10 +122,24 @@ static void print_import(const struct cli *cli, const cJSON *resp)
 		       cli_or_dash(cmd_metrics_str(resp, "service")),
 		       cli_or_dash(cmd_metrics_str(resp, "policy.name")), version);
 		print_counts("changes", resp, "changes");
+		char *closures = duplicates_text(resp, "changes.closures_recorded");
+		if (closures)
+			printf("closures recorded on stored changes: %d (%s)\n",
+			       cJSON_GetArraySize(
+				       cmd_metrics_get(resp, "changes.closures_recorded")),
+			       closures);
+		free(closures);
 		printf("IOs: %s\n", ios);
 		print_counts("drills", resp, "drills");
+		print_conflicts(cmd_metrics_get(resp, "conflicts"));
 		putchar('\n');
+	} else if (cJSON_GetArraySize(cmd_metrics_get(resp, "conflicts")) > 0) {
+		fprintf(stderr,
+			"ratchet: warning: %d conflicts between the pack and what is stored, not "
+			"applied (see the table or -o json)\n",
+			cJSON_GetArraySize(cmd_metrics_get(resp, "conflicts")));
 	}
+	warn_other_policies(cmd_metrics_get(resp, "other_policies"));
 	cmd_fit_pilot_print_figures(cli, cmd_metrics_get(resp, "figures"));
 }
 
@@ -199,13 +269,21 @@ static const char usage_fit_pilot[] =
 	"restored within its targets; 0: failed). The files are validated here first\n"
 	"(problems as FILE:LINE: field: message, exit 2, nothing sent); the server\n"
 	"validates again and writes everything or nothing. Changes and drills already\n"
-	"stored for S are reported as duplicates, not inserted.\n\n"
+	"stored for S are duplicates, not inserted: a closure the register lacks is\n"
+	"recorded (new information), any other difference (effective time, is_io,\n"
+	"category, bypass, closure) is printed as a conflict and not applied. Only an\n"
+	"admin or a release manager may import (it versions the policy); the service\n"
+	"'governance' is reserved. Imported changes are history: nothing checks\n"
+	"whether they shipped while blocked. When other active policies (e.g.\n"
+	"high-impact) also gate them, a warning says so: the register's figures then\n"
+	"differ from the pack's.\n\n"
 	"The Idempotency-Key is derived from the contents (unless --idempotency-key is\n"
 	"given), so running the same import again with the same token gets the first\n"
 	"answer back instead of importing twice.\n\n"
 	"Prints inserted and duplicate counts, then the pack's own figures beside\n"
-	"ratchet's censored ones (as 'ratchet metrics --fit-pilot'); -o json the API's\n"
-	"JSON unchanged; -o csv the figures as in metrics --fit-pilot.\n\n"
+	"ratchet's censored ones computed from the pack (as 'ratchet metrics\n"
+	"--fit-pilot'; not the register's figures: see 'ratchet metrics --service S');\n"
+	"-o json the API's JSON unchanged; -o csv the figures as in metrics --fit-pilot.\n\n"
 	"  --service S          the service the pack describes (required)\n"
 	"  --changes FILE       changes.csv: change_id,effective_ts_utc,closure_ts_utc,\n"
 	"                       is_io,io_category,bypass,notes\n"
@@ -215,8 +293,17 @@ static const char usage_fit_pilot[] =
 	"                       six to ratchet's (self_eval_gating: evaluation)\n";
 
 static const struct cli_verb import_verbs[] = {
+	{"changes", cmd_import_flat, "import changes from a CSV or JSONL file",
+	 cmd_import_usage_changes},
+	{"ios", cmd_import_flat, "import IOs from a CSV or JSONL file", cmd_import_usage_ios},
+	{"incidents", cmd_import_flat, "import incidents, rollbacks, near misses (CSV or JSONL)",
+	 cmd_import_usage_incidents},
+	{"drills", cmd_import_flat, "import rollback drills from a CSV or JSONL file",
+	 cmd_import_usage_drills},
 	{"fit-pilot", import_fit_pilot, "import a FIT pilot pack (changes.csv, drills.csv)",
 	 usage_fit_pilot},
+	{"git", cmd_import_git, "import git history (a repository or a git log file)",
+	 cmd_import_usage_git},
 };
 
 int cmd_import(struct cli *cli, int argc, char **argv)

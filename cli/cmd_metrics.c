@@ -13,6 +13,7 @@
 #include "cmd_metrics.h"
 #include "duration.h"
 #include "err.h"
+#include "metrics.h"
 #include "model.h"
 #include "rtime.h"
 
@@ -43,6 +44,18 @@ int cmd_metrics_check_when(const char *cmd, const char *opt, const char *value)
 	return cli_check_time(cmd, opt, value);
 }
 
+int64_t cmd_metrics_when(const char *value)
+{
+	char *stamp = strlen(value) == 10 ? xasprintf("%sT00:00:00Z", value) : xstrdup(value);
+	int64_t usec = RTIME_NONE;
+	struct err err;
+	err_init(&err);
+	if (rtime_parse(stamp, &usec, &err) < 0)
+		usec = RTIME_NONE;
+	free(stamp);
+	return usec;
+}
+
 void cmd_metrics_query_init(struct metrics_query *q, const char *base)
 {
 	memset(q, 0, sizeof(*q));
@@ -55,8 +68,9 @@ void cmd_metrics_query_release(struct metrics_query *q)
 	buf_release(&q->path);
 }
 
-static int scope_option(const char *cmd, int c, const char *arg, struct buf *path)
+static int scope_option(const char *cmd, int c, const char *arg, struct metrics_query *q)
 {
+	struct buf *path = &q->path;
 	switch (c) {
 	case MOPT_SERVICE:
 		if (!*arg)
@@ -74,11 +88,13 @@ static int scope_option(const char *cmd, int c, const char *arg, struct buf *pat
 	case MOPT_FROM:
 		if (cmd_metrics_check_when(cmd, "--from", arg))
 			return CLI_EXIT_USAGE;
+		q->from = arg;
 		client_query_add(path, "from", arg);
 		return 0;
 	case MOPT_TO:
 		if (cmd_metrics_check_when(cmd, "--to", arg))
 			return CLI_EXIT_USAGE;
+		q->to = arg;
 		client_query_add(path, "to", arg);
 		return 0;
 	default:
@@ -100,7 +116,7 @@ static int tempo_option(const char *cmd, int c, const char *arg, struct metrics_
 		client_query_add(&q->path, "policy", arg);
 		return 0;
 	case MOPT_SUSTAIN:
-		if (cli_parse_long(cmd, "--sustain", arg, 1, 100000, &n))
+		if (cli_parse_long(cmd, "--sustain", arg, 1, CMD_METRICS_SUSTAIN_MAX, &n))
 			return CLI_EXIT_USAGE;
 		q->sustain = arg;
 		client_query_add(&q->path, "sustain", arg);
@@ -119,7 +135,7 @@ static int tempo_option(const char *cmd, int c, const char *arg, struct metrics_
 
 int cmd_metrics_option(const char *cmd, int c, const char *arg, struct metrics_query *q)
 {
-	int rc = scope_option(cmd, c, arg, &q->path);
+	int rc = scope_option(cmd, c, arg, q);
 	if (rc >= 0) {
 		q->scoped = true;
 		return rc;
@@ -246,8 +262,9 @@ void cmd_metrics_print_ratio_series(const cJSON *tempo_resp)
 	char a[OUTPUT_FIGURE_BUFSZ], b[OUTPUT_FIGURE_BUFSZ];
 	output_number(isfinite(lo) ? lo : NAN, a);
 	output_number(isfinite(hi) ? hi : NAN, b);
-	char *note = xasprintf("%zu point%s, one per gated change, rolling; from %s to %s", n,
-			       n == 1 ? "" : "s", a, b);
+	char *note = xasprintf("%zu point%s (gated changes' instants, at most %d evenly "
+			       "sampled), rolling; from %s to %s",
+			       n, n == 1 ? "" : "s", METRICS_SERIES_MAX, a, b);
 	print_spark("tempo ratio series", series, "ratio", note);
 	free(note);
 }
@@ -421,7 +438,8 @@ static const char usage_metrics[] =
 	"  --policy P      thresholds of this active policy only (default: the strictest\n"
 	"                  of all active policies, the longest window; 30d when none)\n"
 	"  --sustain W     points of the tempo ratio series that must all lie above the\n"
-	"                  threshold for it to count as sustained (default 10)\n"
+	"                  threshold for it to count as sustained (default 10, at most\n"
+	"                  10000)\n"
 	"  --rolling D     span of the rolling tempo series (default 7d)\n\n"
 	"With --fit-pilot, offline (no server, no token): reads a FIT pilot pack (CSV\n"
 	"files as 'ratchet import fit-pilot' takes them), validates it (problems as\n"

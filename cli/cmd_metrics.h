@@ -49,6 +49,7 @@ extern const char cmd_metrics_scope_help[];
 struct metrics_query {
 	struct buf path;			/* "/v1/...?service=..." */
 	const char *policy, *sustain, *rolling; /* as given, or NULL */
+	const char *from, *to;			/* as given (checked), or NULL */
 	bool scoped;				/* a scope option was given */
 };
 /* path starts as base; release with cmd_metrics_query_release. */
@@ -63,6 +64,11 @@ int cmd_metrics_option(const char *cmd, int c, const char *arg, struct metrics_q
 /* Checks that value, given to opt, is an RFC 3339 timestamp with an offset or
  * a date YYYY-MM-DD (midnight UTC). Returns 0 or CLI_EXIT_USAGE. */
 int cmd_metrics_check_when(const char *cmd, const char *opt, const char *value);
+/* The time of a value cmd_metrics_check_when accepted (microseconds). */
+int64_t cmd_metrics_when(const char *value);
+
+/* The most points --sustain may ask for (the server's limit). */
+#define CMD_METRICS_SUSTAIN_MAX 10000
 
 /* The member at a dotted path ("validation_lag.median.value"), or NULL. */
 const cJSON *cmd_metrics_get(const cJSON *obj, const char *path);

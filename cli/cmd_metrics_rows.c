@@ -166,8 +166,13 @@ static void vl_rows(cJSON *rows, const cJSON *m)
 	char se[OUTPUT_FIGURE_BUFSZ], tau[OUTPUT_FIGURE_BUFSZ];
 	output_duration(cmd_metrics_num(vl, "rmean.std_err"), se);
 	output_duration(cmd_metrics_num(vl, "rmean.tau"), tau);
-	note = xasprintf("up to %s (the window), standard error %s", tau, se);
-	row_status(row, NULL, isnan(cmd_metrics_num(vl, "rmean.value")) ? reason : NULL, note);
+	note = xasprintf("up to %s (the longest follow-up), standard error %s", tau, se);
+	const char *rmean_reason = cmd_metrics_str(vl, "rmean.reason");
+	row_status(row, NULL,
+		   isnan(cmd_metrics_num(vl, "rmean.value"))
+			   ? (rmean_reason ? rmean_reason : reason)
+			   : NULL,
+		   note);
 	free(note);
 
 	row = add_row(rows, "validation_lag_closed_median", "VL median, closed only", FIG_DURATION,
@@ -266,8 +271,11 @@ void cmd_metrics_tempo_rows(cJSON *rows, const cJSON *t, const cJSON *threshold)
 		   "gated or not: shown beside tau_u");
 	row = add_row(rows, "tau_g", "tau_g (governance cycle)", FIG_DURATION,
 		      cmd_metrics_get(t, "tau_g.rmean"));
+	const char *tau_g_reason = cmd_metrics_str(t, "tau_g.reason");
 	row_status(row, NULL,
-		   isnan(cmd_metrics_num(t, "tau_g.rmean")) ? "no VL restricted mean" : NULL,
+		   isnan(cmd_metrics_num(t, "tau_g.rmean"))
+			   ? (tau_g_reason ? tau_g_reason : "no VL restricted mean")
+			   : NULL,
 		   "VL restricted mean");
 	row = add_row(rows, "tau_g_median", "tau_g median", FIG_DURATION,
 		      cmd_metrics_get(t, "tau_g.median"));

@@ -41,14 +41,18 @@ static const char usage_tempo[] =
 	"time-average number of gated changes live and not yet evaluated, which by\n"
 	"Little's law equals the ratio (their relative difference is shown); whether\n"
 	"the ratio has stayed above the threshold over the last W points; and a\n"
-	"sparkline of the rolling ratio series (one point per gated change).\n\n"
+	"sparkline of the rolling ratio series (a point per instant a gated change\n"
+	"took effect; past 200 instants, 200 evenly sampled). The restricted mean\n"
+	"stops at the longest follow-up observed; with no evaluation closed there is\n"
+	"none, and no ratio.\n\n"
 	"Output: the table; -o json the API's JSON unchanged; -o csv the series rows\n"
 	"at,tau_u,tau_g,ratio,little_l (seconds).\n\n"
 	"%s"
 	"  --policy P      the threshold of this active policy only (default: the\n"
 	"                  strictest of all active policies)\n"
-	"  --sustain W     points of the series that must all lie above the threshold\n"
-	"                  (default 10)\n"
+	"  --sustain W     points of the series (the last W instants, none sampled out)\n"
+	"                  that must all lie above the threshold (default 10, at most\n"
+	"                  10000)\n"
 	"  --rolling D     span of the rolling series (default 7d)\n";
 
 int cmd_tempo(struct cli *cli, int argc, char **argv)

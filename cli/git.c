@@ -40,8 +40,9 @@ static void run_child(char *const argv[], int out_fd, int err_fd)
 	_exit(127);
 }
 
-/* Reads both pipes until both close; output past a buffer's cap is dropped. */
-static int drain(int out_fd, int err_fd, struct buf *out, struct buf *errout)
+/* Reads both pipes until both close; output past a buffer's cap is dropped
+ * (and *overflow set when stdout's was). */
+static int drain(int out_fd, int err_fd, struct buf *out, struct buf *errout, int *overflow)
 {
 	struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
 	struct buf *bufs[2] = {out, errout};
@@ -65,7 +66,8 @@ static int drain(int out_fd, int err_fd, struct buf *out, struct buf *errout)
 				open_fds--;
 				continue;
 			}
-			buf_append(bufs[i], chunk, (size_t)n);
+			if (buf_append(bufs[i], chunk, (size_t)n) < 0 && i == 0)
+				*overflow = 1;
 		}
 	}
 	return 0;
@@ -81,7 +83,7 @@ static int wait_child(pid_t pid, int *status)
 
 /* Runs argv (argv[0] looked up on PATH) and collects its stdout and stderr. */
 static int run_capture(char *const argv[], struct buf *out, struct buf *errout, int *status,
-		       struct err *err)
+		       int *overflow, struct err *err)
 {
 	int out_pipe[2], err_pipe[2];
 	if (pipe2(out_pipe, O_CLOEXEC) < 0)
@@ -103,7 +105,7 @@ static int run_capture(char *const argv[], struct buf *out, struct buf *errout, 
 		close(err_pipe[0]);
 		return err_set(err, ERR_INTERNAL, "could not start git: %s", strerror(saved));
 	}
-	int drained = drain(out_pipe[0], err_pipe[0], out, errout);
+	int drained = drain(out_pipe[0], err_pipe[0], out, errout, overflow);
 	if (wait_child(pid, status) < 0 || drained < 0)
 		return err_set(err, ERR_INTERNAL, "could not collect git's output: %s",
 			       strerror(errno));
@@ -180,8 +182,8 @@ int git_commit_read(const char *repo, const char *rev, struct git_commit *commit
 	struct buf out, errout;
 	buf_init(&out, GIT_MAX_OUTPUT);
 	buf_init(&errout, GIT_MAX_ERROR);
-	int status = 0;
-	int rc = run_capture(argv, &out, &errout, &status, err);
+	int status = 0, overflow = 0;
+	int rc = run_capture(argv, &out, &errout, &status, &overflow, err);
 	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		rc = git_failed(rev, status, &errout, err);
 	/* appending nothing never passes the cap; it makes out.data a string */
@@ -189,5 +191,41 @@ int git_commit_read(const char *repo, const char *rev, struct git_commit *commit
 		rc = parse_commit(rev, out.data, commit, err);
 	buf_release(&out);
 	buf_release(&errout);
+	return rc;
+}
+
+int git_log_read(const char *repo, size_t max, struct buf *out, struct err *err)
+{
+	char *const argv[] = {
+		(char *)"git",
+		(char *)"-C",
+		(char *)repo,
+		(char *)"log",
+		(char *)"--first-parent",
+		(char *)"--no-color",
+		(char *)"--format=%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%B%x1f",
+		(char *)"--numstat",
+		NULL,
+	};
+	struct buf errout;
+	buf_init(out, max);
+	buf_init(&errout, GIT_MAX_ERROR);
+	int status = 0, overflow = 0;
+	int rc = run_capture(argv, out, &errout, &status, &overflow, err);
+	if (rc == 0 && WIFSIGNALED(status)) {
+		rc = err_set(err, ERR_INVALID, "git log in \"%s\" was killed by signal %d", repo,
+			     WTERMSIG(status));
+	} else if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		char *msg = one_line(&errout);
+		rc = err_set(err, ERR_INVALID, "git log in \"%s\" failed: %s", repo,
+			     *msg ? msg : "git failed");
+		free(msg);
+	} else if (rc == 0 && overflow) {
+		rc = err_set(err, ERR_TOO_LARGE, "git log in \"%s\" printed more than %zu bytes",
+			     repo, max);
+	}
+	buf_release(&errout);
+	if (rc < 0)
+		buf_release(out);
 	return rc;
 }

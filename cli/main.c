@@ -20,6 +20,10 @@ static const struct command commands[] = {
 	{"io", cmd_io, "record, list, confirm and retract irreversible operations (IOs)"},
 	{"gate", cmd_gate, "a change's gate status; record gate results, approvals and bypasses"},
 	{"drill", cmd_drill, "record, list and show rollback drills"},
+	{"incident", cmd_incident,
+	 "record, list and show incidents, rollbacks and near misses; link them to changes"},
+	{"review", cmd_review,
+	 "the review queue: label high-impact changes without their outcomes"},
 	{"policy", cmd_policy, "lint (offline), apply, list, show, diff and retire gate policies"},
 	{"token", cmd_token, "create, list and revoke API tokens (admin)"},
 	{"audit", cmd_audit, "verify, checkpoint and list the hash-chained audit log"},
@@ -29,6 +33,8 @@ static const struct command commands[] = {
 	{"accumulation", cmd_accumulation,
 	 "the shape of IO accumulation, overall and per category"},
 	{"import", cmd_import, "import records in bulk (a FIT pilot pack)"},
+	{"backtest", cmd_backtest, "backtest the IO labels against outcomes; stored backtests"},
+	{"report", cmd_report, "the pilot report: register, metrics, accumulation, backtest (md)"},
 	{"stats", cmd_stats, "statistics over columns of a CSV file, offline (no server)"},
 	{"login", cmd_login, "check a server URL and token and save them in the config file"},
 	{"version", cmd_version, "print the client's and the server's versions"},
@@ -47,7 +53,8 @@ static void print_usage(FILE *out)
 	      "  --url URL             server; default: env RATCHET_URL, the config file,\n"
 	      "                        then " CLI_DEFAULT_URL "\n"
 	      "  --token T             API token; default: env RATCHET_TOKEN, the config file\n"
-	      "  -o table|json|csv     output format (default table; json is the API's JSON)\n"
+	      "  -o table|json|csv     output format (default table; json is the API's JSON;\n"
+	      "                        md, Markdown, for backtest and report)\n"
 	      "  --retries N           retries on connection errors and HTTP 503\n"
 	      "                        (default 4, env RATCHET_RETRIES)\n"
 	      "  --retry-delay MS      first backoff in milliseconds, doubling each retry\n"
@@ -93,8 +100,8 @@ static const struct global_option {
 static int set_output(struct cli *cli, const char *name, const char *value)
 {
 	if (output_format_parse(value, &cli->format) < 0)
-		return cli_usage(NULL, "invalid value '%s' for %s: want table, json or csv", value,
-				 name);
+		return cli_usage(NULL, "invalid value '%s' for %s: want table, json, csv or md",
+				 value, name);
 	return 0;
 }
 
@@ -204,9 +211,15 @@ static int run(struct cli *cli, int argc, char **argv)
 		print_usage(stdout);
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(commands[i].name, argv[0]) == 0)
-			return commands[i].fn(cli, argc, argv);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].name, argv[0]) != 0)
+			continue;
+		/* Markdown is a document format: only the commands that write documents take it. */
+		if (cli->format == OUTPUT_MD && strcmp(argv[0], "backtest") != 0 &&
+		    strcmp(argv[0], "report") != 0 && strcmp(argv[0], "help") != 0)
+			return cli_usage(argv[0], "-o md is for backtest and report only");
+		return commands[i].fn(cli, argc, argv);
+	}
 	if (!cli_is_utf8(argv[0]))
 		return cli_usage(NULL, "the command is not valid UTF-8");
 	if (argv[0][0] == '-' && argv[0][1] != '\0')

@@ -14,7 +14,10 @@ int output_format_parse(const char *name, enum output_format *out)
 	static const struct {
 		const char *name;
 		enum output_format format;
-	} formats[] = {{"table", OUTPUT_TABLE}, {"json", OUTPUT_JSON}, {"csv", OUTPUT_CSV}};
+	} formats[] = {{"table", OUTPUT_TABLE},
+		       {"json", OUTPUT_JSON},
+		       {"csv", OUTPUT_CSV},
+		       {"md", OUTPUT_MD}};
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
 		if (strcmp(name, formats[i].name) == 0) {
 			*out = formats[i].format;

@@ -10,7 +10,9 @@
 
 #include <cjson/cJSON.h>
 
-enum output_format { OUTPUT_TABLE, OUTPUT_JSON, OUTPUT_CSV };
+/* OUTPUT_MD (Markdown) is taken only by the commands that write documents (backtest, report);
+ * main refuses it for the others. */
+enum output_format { OUTPUT_TABLE, OUTPUT_JSON, OUTPUT_CSV, OUTPUT_MD };
 
 struct output_column {
 	const char *header; /* the table header; CSV uses it lowercased */
@@ -19,7 +21,7 @@ struct output_column {
 	char *(*render)(const cJSON *item);
 };
 
-/* Parses "table", "json" or "csv"; returns -1 for anything else. */
+/* Parses "table", "json", "csv" or "md"; returns -1 for anything else. */
 int output_format_parse(const char *name, enum output_format *out);
 
 /* The text of a JSON value: strings as they are, integral numbers without a

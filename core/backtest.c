@@ -112,8 +112,9 @@ static int check_outcome(const struct backtest_outcome *o, struct err *err)
 {
 	if ((int)o->kind < 0 || o->kind >= BACKTEST_KIND_COUNT)
 		return err_set(err, ERR_INVALID, "outcome %" PRId64 ": kind out of range", o->id);
-	if (o->severity < 1 || o->severity > 4)
-		return err_set(err, ERR_INVALID, "outcome %" PRId64 ": severity must be 1 to 4",
+	if (o->severity < 0 || o->severity > 4)
+		return err_set(err, ERR_INVALID,
+			       "outcome %" PRId64 ": severity must be 1 to 4 (0: not recorded)",
 			       o->id);
 	if (!time_ok(o->occurred_at))
 		return err_set(err, ERR_INVALID, "outcome %" PRId64 ": no occurred_at", o->id);
@@ -361,12 +362,19 @@ static void count_ios(const struct bt_state *st, struct backtest_counts *k)
 
 /* ---- missed outcomes ---- */
 
+/* Severity for sorting: not recorded (0) after sev4. */
+static int severity_rank(int severity)
+{
+	return severity == 0 ? 5 : severity;
+}
+
 static int cmp_missed(const void *x, const void *y)
 {
 	const struct backtest_outcome *a = ((const struct backtest_missed *)x)->outcome;
 	const struct backtest_outcome *b = ((const struct backtest_missed *)y)->outcome;
-	if (a->severity != b->severity)
-		return a->severity < b->severity ? -1 : 1;
+	int sa = severity_rank(a->severity), sb = severity_rank(b->severity);
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
 	if (a->occurred_at != b->occurred_at)
 		return a->occurred_at < b->occurred_at ? -1 : 1;
 	return (a->id > b->id) - (a->id < b->id);

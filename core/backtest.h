@@ -85,7 +85,7 @@ struct backtest_link {
 struct backtest_outcome {
 	int64_t id; /* the incident's id */
 	enum backtest_kind kind;
-	int severity; /* 1..4 (sev1 is the worst) */
+	int severity; /* 1..4 (sev1 is the worst), or 0 when not recorded (null) */
 	int64_t occurred_at;
 	const char *title;
 	const char *external_key; /* e.g. "#1234" or a pager id, or NULL */
@@ -247,7 +247,7 @@ struct backtest_result {
 	struct backtest_params params; /* a copy (service borrowed from the caller's) */
 	char input_hash[HASH_HEX_LEN + 1];
 	struct backtest_counts counts;
-	/* Missed outcomes by severity (sev1 first), then occurred_at, then id. */
+	/* Missed outcomes by severity (sev1 first, none last), then occurred_at, then id. */
 	struct backtest_missed *missed;
 	size_t n_missed;
 	struct backtest_exposure exposures[BACKTEST_N_EXPOSURES];

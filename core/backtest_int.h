@@ -61,9 +61,18 @@ void bt_exposure(const struct bt_state *st, int e, bool hindsight, struct backte
 /* Holm over the six category exposures' Fisher p (the "any" one gets a reason instead). */
 void bt_holm(struct backtest_result *r);
 
-/* The hash of the used rows (backtest_input_hash) for a computed scope. */
+/* The hash of the used rows (backtest_input_hash) for a computed scope: SHA-256 of their
+ * canonical text, written straight into the digest (backtest_hash.c). */
 int bt_hash(const struct backtest_input *in, const struct backtest_params *p,
 	    const struct bt_scope *s, char out[HASH_HEX_LEN + 1], struct err *err);
+/* The same canonical text whole (a heap string the caller frees), or NULL with ERR_INVALID when a
+ * string is not valid UTF-8. */
+char *bt_hash_text(const struct backtest_input *in, const struct backtest_params *p,
+		   const struct bt_scope *s, struct err *err);
+/* The same rows as a JSON tree (the caller deletes it): by definition the hash is SHA-256 of its
+ * JCS form (jcs_canonicalize), which bt_hash_text must equal byte for byte. */
+cJSON *bt_hash_rows_json(const struct backtest_input *in, const struct backtest_params *p,
+			 const struct bt_scope *s);
 
 /* A finite number, or null. */
 void bt_json_number(cJSON *o, const char *name, double v);

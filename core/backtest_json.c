@@ -1,5 +1,5 @@
-/* JSON of the backtest: parameters in and out, the stored result object, and the canonical
- * serialisation of the used rows behind the input hash. */
+/* JSON of the backtest: parameters in and out and the stored result object (the rows behind
+ * the input hash are backtest_hash.c's). */
 #include "common.h"
 
 #include <math.h>
@@ -7,12 +7,10 @@
 #include "backtest_int.h"
 #include "duration.h"
 #include "err.h"
-#include "jcs.h"
 #include "json.h"
 #include "rtime.h"
 
 #define FORMAT "ratchet-backtest/1"
-#define INPUT_FORMAT "ratchet-backtest-input/1"
 
 void bt_json_number(cJSON *o, const char *name, double v)
 {
@@ -185,11 +183,9 @@ cJSON *backtest_params_to_json(const struct backtest_params *p)
 
 /* ---- the result ---- */
 
-static cJSON *link_json(const struct backtest_link *l, bool with_change)
+static cJSON *link_json(const struct backtest_link *l)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (with_change)
-		add_count(o, "change_id", (uint64_t)l->change_id);
 	json_add_str(o, "how", model_name(&backtest_how_names, (int)l->how));
 	json_add_str(o, "rule", l->rule);
 	json_add_str(o, "rule_version", l->rule_version);
@@ -202,7 +198,8 @@ static cJSON *missed_json(const struct backtest_missed *m)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)oc->id);
 	json_add_str(o, "kind", model_name(&backtest_kind_names, (int)oc->kind));
-	json_add_str(o, "severity", model_name(&backtest_severity_names, oc->severity - 1));
+	json_add_str(o, "severity",
+		     oc->severity ? model_name(&backtest_severity_names, oc->severity - 1) : NULL);
 	json_add_time(o, "occurred_at", oc->occurred_at);
 	json_add_str(o, "title", oc->title);
 	json_add_str(o, "external_key", oc->external_key);
@@ -219,7 +216,7 @@ static cJSON *missed_json(const struct backtest_missed *m)
 		cJSON_AddBoolToObject(c, "labelled_after_outcome", mc->labelled_after);
 		cJSON *links = cJSON_AddArrayToObject(c, "links");
 		for (size_t j = 0; j < mc->n_links; j++)
-			cJSON_AddItemToArray(links, link_json(mc->links[j], false));
+			cJSON_AddItemToArray(links, link_json(mc->links[j]));
 		cJSON_AddItemToArray(changes, c);
 	}
 	return o;
@@ -364,153 +361,4 @@ cJSON *backtest_to_json(const struct backtest_result *r)
 				"for comparison only");
 	cJSON_AddItemToObject(o, "hindsight", h);
 	return o;
-}
-
-/* ---- the input hash ---- */
-
-struct io_row {
-	int64_t change_id;
-	const struct backtest_io *io;
-};
-
-static int cmp_io_row(const void *x, const void *y)
-{
-	int64_t a = ((const struct io_row *)x)->io->id, b = ((const struct io_row *)y)->io->id;
-	return (a > b) - (a < b);
-}
-
-static int cmp_outcome_ptr(const void *x, const void *y)
-{
-	int64_t a = (*(const struct backtest_outcome *const *)x)->id;
-	int64_t b = (*(const struct backtest_outcome *const *)y)->id;
-	return (a > b) - (a < b);
-}
-
-static int cmp_opt_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-static int cmp_link_ptr(const void *x, const void *y)
-{
-	const struct backtest_link *a = *(const struct backtest_link *const *)x;
-	const struct backtest_link *b = *(const struct backtest_link *const *)y;
-	if (a->change_id != b->change_id)
-		return a->change_id < b->change_id ? -1 : 1;
-	if (a->how != b->how)
-		return a->how < b->how ? -1 : 1;
-	int c = cmp_opt_str(a->rule, b->rule);
-	return c ? c : cmp_opt_str(a->rule_version, b->rule_version);
-}
-
-static cJSON *changes_rows(const struct bt_scope *s)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < s->n_scope; i++) {
-		const struct backtest_change *c = s->scope[i];
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)c->id);
-		json_add_str(o, "service", c->service);
-		json_add_str(o, "key", c->key);
-		json_add_str(o, "impact", model_name(&impact_names, (int)c->impact));
-		json_add_time(o, "effective_at", c->effective_at);
-		json_add_str(o, "review", model_name(&review_names, (int)c->review));
-		cJSON_AddItemToArray(a, o);
-	}
-	return a;
-}
-
-static cJSON *io_rows(const struct backtest_params *p, const struct bt_scope *s)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < s->n_pop; i++)
-		n += s->pop[i]->n_ios;
-	struct io_row *rows = xmalloc((n ? n : 1) * sizeof(*rows));
-	n = 0;
-	for (size_t i = 0; i < s->n_pop; i++)
-		for (size_t j = 0; j < s->pop[i]->n_ios; j++)
-			if (s->pop[i]->ios[j].recorded_at < p->data_end)
-				rows[n++] = (struct io_row){s->pop[i]->id, &s->pop[i]->ios[j]};
-	qsort(rows, n, sizeof(*rows), cmp_io_row);
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++) {
-		const struct backtest_io *io = rows[i].io;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)io->id);
-		cJSON_AddNumberToObject(o, "change_id", (double)rows[i].change_id);
-		json_add_str(o, "category", model_name(&io_category_names, (int)io->category));
-		json_add_str(o, "status", model_name(&io_status_names, (int)io->status));
-		json_add_time(o, "recorded_at", io->recorded_at);
-		cJSON_AddBoolToObject(o, "retracted", io->retracted);
-		cJSON_AddBoolToObject(o, "labelled_after_outcome", io->labelled_after_outcome);
-		cJSON_AddItemToArray(a, o);
-	}
-	free(rows);
-	return a;
-}
-
-/* The outcome's row with its links to population changes, or NULL when it has none. */
-static cJSON *outcome_row(const struct backtest_outcome *oc, const struct bt_scope *s)
-{
-	const struct backtest_link **links =
-		xmalloc((oc->n_links ? oc->n_links : 1) * sizeof(*links));
-	size_t n = 0;
-	for (size_t j = 0; j < oc->n_links; j++)
-		if (bt_find(s, oc->links[j].change_id) >= 0)
-			links[n++] = &oc->links[j];
-	cJSON *o = NULL;
-	if (n > 0) {
-		qsort(links, n, sizeof(*links), cmp_link_ptr);
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)oc->id);
-		json_add_str(o, "kind", model_name(&backtest_kind_names, (int)oc->kind));
-		cJSON_AddNumberToObject(o, "severity", oc->severity);
-		json_add_time(o, "occurred_at", oc->occurred_at);
-		json_add_str(o, "title", oc->title);
-		json_add_str(o, "external_key", oc->external_key);
-		cJSON *a = cJSON_AddArrayToObject(o, "links");
-		for (size_t j = 0; j < n; j++)
-			cJSON_AddItemToArray(a, link_json(links[j], true));
-	}
-	free(links);
-	return o;
-}
-
-static cJSON *outcome_rows(const struct backtest_input *in, const struct backtest_params *p,
-			   const struct bt_scope *s)
-{
-	const struct backtest_outcome **sorted =
-		xmalloc((in->n_outcomes ? in->n_outcomes : 1) * sizeof(*sorted));
-	size_t n = 0;
-	for (size_t i = 0; i < in->n_outcomes; i++)
-		if (in->outcomes[i].occurred_at < p->data_end)
-			sorted[n++] = &in->outcomes[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_outcome_ptr);
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++) {
-		cJSON *o = outcome_row(sorted[i], s);
-		if (o)
-			cJSON_AddItemToArray(a, o);
-	}
-	free(sorted);
-	return a;
-}
-
-int bt_hash(const struct backtest_input *in, const struct backtest_params *p,
-	    const struct bt_scope *s, char out[HASH_HEX_LEN + 1], struct err *err)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "format", INPUT_FORMAT);
-	cJSON_AddItemToObject(root, "changes", changes_rows(s));
-	cJSON_AddItemToObject(root, "ios", io_rows(p, s));
-	cJSON_AddItemToObject(root, "outcomes", outcome_rows(in, p, s));
-	char *canonical = jcs_canonicalize(root, err);
-	cJSON_Delete(root);
-	if (!canonical)
-		return err_set(err, ERR_INVALID, "could not hash the backtest's rows");
-	hash_sha256_hex(canonical, strlen(canonical), out);
-	free(canonical);
-	return 0;
 }

@@ -194,7 +194,7 @@ static void missed_change(struct md *m, const cJSON *oc, const cJSON *ch)
 		buf_printf(&m->b, ")");
 	}
 	buf_printf(&m->b, " | %s | %s | ", string(oc, "kind") ? string(oc, "kind") : "?",
-		   string(oc, "severity") ? string(oc, "severity") : "?");
+		   string(oc, "severity") ? string(oc, "severity") : DASH);
 	put_date(m, string(oc, "occurred_at"));
 	buf_printf(&m->b, " | ");
 	put_text(m, string(oc, "title"));

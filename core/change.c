@@ -38,6 +38,7 @@ void change_release(struct change *c)
 	strlist_release(&c->links);
 	strlist_release(&c->refs);
 	free(c->boundary);
+	strlist_release(&c->paths);
 	free(c->shipped_while_blocked);
 	free(c->created_by);
 	for (size_t i = 0; i < c->n_amendments; i++) {
@@ -203,6 +204,7 @@ cJSON *change_to_json(const struct change *c, const struct io *ios, size_t n_ios
 	cJSON_AddItemToObject(o, "links", strlist_to_json(&c->links));
 	cJSON_AddItemToObject(o, "refs", strlist_to_json(&c->refs));
 	add_raw_json(o, "boundary", c->boundary, 1);
+	cJSON_AddItemToObject(o, "paths", strlist_to_json(&c->paths));
 	json_add_str(o, "review", model_name(&review_names, (int)c->review));
 	add_raw_json(o, "shipped_while_blocked", c->shipped_while_blocked, 0);
 	json_add_time(o, "created_at", c->created_at);

@@ -39,7 +39,8 @@ struct change {
 	char *author;	      /* may be NULL */
 	struct strlist links;
 	struct strlist refs;
-	char *boundary; /* JSON object text; NULL means {} */
+	char *boundary;	      /* JSON object text; NULL means {} */
+	struct strlist paths; /* touched paths (a git import's numstat); may be empty */
 	enum review_state review;
 	char *shipped_while_blocked; /* JSON text or NULL */
 	int64_t created_at;

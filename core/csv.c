@@ -49,6 +49,12 @@ struct csv_reader {
 	size_t expect; /* fields per record, 0 until the first record */
 	bool header_tried, done;
 	struct err *failure; /* sticky: the first error, replayed */
+
+	/* csv_set_skip_count: a record of the wrong field count is read to its
+	 * end and reported alone; count_bad marks one with too many fields,
+	 * count_line:count_col its first extra separator. */
+	bool skip_count, count_bad;
+	size_t count_line, count_col;
 };
 
 struct csv_reader *csv_reader_new(csv_read_fn fn, void *ctx, size_t max_record)
@@ -97,6 +103,16 @@ static int fail_sticky(struct csv_reader *r, const struct err *err)
 	return -1;
 }
 
+/* The error "LINE:COL: what" with its one detail, into local. */
+static void error_at(struct err *local, enum err_code code, size_t line, size_t col,
+		     const char *what)
+{
+	err_init(local);
+	err_set(local, code, "%zu:%zu: %s", line, col, what);
+	err_detail(local, "csv", line > INT_MAX ? INT_MAX : (int)line,
+		   col > INT_MAX ? INT_MAX : (int)col, "%s", what);
+}
+
 /* Sets an error at line:col and makes it sticky; returns -1. */
 static int fail_at(struct csv_reader *r, struct err *err, enum err_code code, size_t line,
 		   size_t col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -110,14 +126,32 @@ static int fail_at(struct csv_reader *r, struct err *err, enum err_code code, si
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	struct err local;
-	err_init(&local);
-	err_set(&local, code, "%zu:%zu: %s", line, col, what);
-	err_detail(&local, "csv", line > INT_MAX ? INT_MAX : (int)line,
-		   col > INT_MAX ? INT_MAX : (int)col, "%s", what);
+	error_at(&local, code, line, col, what);
 	fail_sticky(r, &local);
 	if (err && !err_is_set(err))
 		memcpy(err, &local, sizeof(local));
 	return -1;
+}
+
+/* A record of the wrong field count under csv_set_skip_count: the error for
+ * this record only (not sticky); returns -2. */
+static int skip_record(struct csv_reader *r, struct err *err, size_t line, size_t col,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int skip_record(struct csv_reader *r, struct err *err, size_t line, size_t col,
+		       const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	struct err local;
+	error_at(&local, ERR_INVALID, line, col, what);
+	if (err && !err_is_set(err))
+		memcpy(err, &local, sizeof(local));
+	r->nfields = 0;
+	return -2;
 }
 
 /* Replays the sticky failure into err; returns -1. */
@@ -327,6 +361,17 @@ static int after_cr(struct csv_reader *r, struct err *err, size_t line, size_t c
 /* Checks the field count once a record ended at line:col. */
 static int check_count(struct csv_reader *r, struct err *err, size_t line, size_t col)
 {
+	if (r->count_bad) {
+		r->count_bad = false;
+		return skip_record(r, err, r->count_line, r->count_col,
+				   "record has more than %zu field%s%s", r->expect,
+				   r->expect == 1 ? "" : "s",
+				   r->ncols ? " (as the header)" : " (as the first record)");
+	}
+	if (r->skip_count && r->expect && r->nfields != r->expect)
+		return skip_record(r, err, line, col, "record has %zu field%s, expected %zu%s",
+				   r->nfields, r->nfields == 1 ? "" : "s", r->expect,
+				   r->ncols ? " (as the header)" : " (as the first record)");
 	if (r->expect && r->nfields != r->expect)
 		return fail_at(r, err, ERR_INVALID, line, col,
 			       "record has %zu field%s, expected %zu%s", r->nfields,
@@ -360,20 +405,29 @@ static int separator(struct csv_reader *r, struct err *err, size_t line, size_t 
 {
 	if (end_field(r, err) < 0)
 		return -1;
-	if (r->expect && r->nfields >= r->expect)
+	if (r->expect && r->nfields >= r->expect && r->skip_count) {
+		/* read on to the record's end; check_count reports it */
+		if (!r->count_bad) {
+			r->count_bad = true;
+			r->count_line = line;
+			r->count_col = col;
+		}
+	} else if (r->expect && r->nfields >= r->expect)
 		return fail_at(r, err, ERR_INVALID, line, col, "record has more than %zu field%s%s",
 			       r->expect, r->expect == 1 ? "" : "s",
 			       r->ncols ? " (as the header)" : " (as the first record)");
 	return start_field(r, err, r->line, r->col);
 }
 
-/* Reads one record into rec/fields: 1, 0 at the end, -1 on error. */
+/* Reads one record into rec/fields: 1, 0 at the end, -1 on error, -2 for a
+ * record of the wrong field count under skip_count. */
 static int read_record(struct csv_reader *r, struct err *err)
 {
 	r->rec_len = 0;
 	r->rec_used = 0;
 	r->nfields = 0;
 	r->u8_need = 0;
+	r->count_bad = false;
 	if (!r->started && skip_bom(r, err) < 0)
 		return -1;
 	int c = skip_blank_lines(r, err);
@@ -421,9 +475,10 @@ static int read_record(struct csv_reader *r, struct err *err)
 		if (c == -1 || c == '\n' || c == '\r') {
 			if (c == '\r' && after_cr(r, err, line, col) < 0)
 				return -1;
-			if (end_field(r, err) < 0 || check_count(r, err, line, col) < 0)
+			if (end_field(r, err) < 0)
 				return -1;
-			return 1;
+			int rc = check_count(r, err, line, col); /* -2: skipped (skip_count) */
+			return rc < 0 ? rc : 1;
 		}
 		if (state == CSV_QUOTE_SEEN)
 			return fail_at(r, err, ERR_INVALID, line, col,
@@ -458,6 +513,11 @@ int csv_next(struct csv_reader *r, struct err *err)
 		r->nfields = 0;
 	}
 	return rc;
+}
+
+void csv_set_skip_count(struct csv_reader *r, bool skip_count)
+{
+	r->skip_count = skip_count;
 }
 
 int csv_read_header(struct csv_reader *r, struct err *err)

@@ -5,6 +5,7 @@
 #ifndef RATCHET_CSV_H
 #define RATCHET_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,8 +49,18 @@ int csv_read_header(struct csv_reader *r, struct err *err);
  * inside an unquoted field, a character after a closing quote other than a
  * comma or a line end, a carriage return not followed by a line feed, invalid
  * UTF-8, a NUL byte, a field count different from the header's (or the first
- * record's), a record longer than max_record, a failing read callback. */
+ * record's) (unless csv_set_skip_count: then -2 for that record alone), a
+ * record longer than max_record, a failing read callback. */
 int csv_next(struct csv_reader *r, struct err *err);
+
+/* Whether a record whose field count differs from the header's (or the first
+ * record's) stops the reader (false, the default) or is skipped alone (true):
+ * then csv_next reads such a record to its end and returns -2 with its error
+ * in err ("LINE:COLUMN: record has more than N fields (as the header)" at the
+ * first extra separator, or "... record has K fields, expected N (as the
+ * header)" at the line end; one detail), no fields, and the next call reads
+ * on. Every other error stays sticky. Imports use it to list every bad row. */
+void csv_set_skip_count(struct csv_reader *r, bool skip_count);
 
 /* Fields of the current record (0 before the first record or after the end). */
 size_t csv_nfields(const struct csv_reader *r);

@@ -86,6 +86,7 @@ cJSON *io_to_json(const struct io *io)
 	json_add_str(o, "reversal_cost", io->reversal_cost);
 	json_add_time(o, "recorded_at", io->recorded_at);
 	json_add_str(o, "recorded_by", io->recorded_by);
+	cJSON_AddBoolToObject(o, "labelled_after_outcome", io->labelled_after_outcome);
 	if (io->retracted_at == RTIME_NONE) {
 		cJSON_AddNullToObject(o, "retracted");
 	} else {

@@ -3,6 +3,7 @@
 #ifndef RATCHET_IO_H
 #define RATCHET_IO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -29,6 +30,9 @@ struct io {
 	int64_t retracted_at; /* RTIME_NONE unless retracted */
 	char *retracted_by;
 	char *retracted_reason;
+	/* Set by the store when the IO is recorded: its change already had a linked
+	 * outcome (an incident link), so the label was made with hindsight. */
+	bool labelled_after_outcome;
 };
 
 #define IO_TEXT_MAX 4000

@@ -86,10 +86,15 @@ struct metrics_vl {
 	size_t n_ungated;		      /* effective in the window, no required post gate */
 	size_t n_closed_before_effective;     /* counted with VL 0 */
 	struct stats_km_quantile median, p90; /* seconds (KM, log-log intervals) */
-	struct stats_km_rmean rmean;	      /* tau = asof - from, seconds */
-	double closed_median;		      /* type 7 over closed only; NAN if none */
-	double oldest_open_age;		      /* asof - effective_at, seconds; NAN if none */
-	const char *reason;		      /* why median/rmean are NAN, or NULL */
+	/* The restricted mean up to tau = the longest observed follow-up in the
+	 * population (R's rmean = "common"; never past the data, at most asof -
+	 * from), seconds. Undefined (NAN) when no evaluation closed: it would only
+	 * restate the follow-up time; rmean_reason says so. */
+	struct stats_km_rmean rmean;
+	const char *rmean_reason; /* why rmean is NAN, or NULL */
+	double closed_median;	  /* type 7 over closed only; NAN if none */
+	double oldest_open_age;	  /* asof - effective_at, seconds; NAN if none */
+	const char *reason;	  /* why the median is NAN (or no gated change), or NULL */
 };
 /* VL over changes[0..n) effective in [from, asof): closed → event at
  * max(0, closed_at - effective_at); open → censored at asof - effective_at. */
@@ -148,26 +153,46 @@ struct metrics_tempo {
 	size_t n_effective_all;	    /* all given changes effective in the window */
 	double tau_u_all;	    /* the same over all of them, gated or not */
 	double tau_g, tau_g_median; /* VL restricted mean and KM median */
+	double tau_g_tau;	    /* the restricted mean's horizon (metrics_vl's rmean.tau) */
+	const char *tau_g_reason;   /* why tau_g is NAN, or NULL */
 	double ratio;		    /* tau_g / tau_u */
-	double little_l;	    /* (1 / (asof - from)) * integral over [from, asof) of the
-				       number of gated changes with effective_at <= t <
-				       closure (or open) */
-	double rel_diff;	    /* |ratio - L| / max(ratio, L); NAN if either is */
-	const char *reason;	    /* why ratio is NAN, or NULL */
+	/* (1 / (asof - from)) * integral over [from, asof) of the number of gated
+	 * changes with effective_at <= t < closure (or open) that took effect at
+	 * most one window (to - from) before from: changes older than that are
+	 * not carried in, so the caller never has to load all history. */
+	double little_l;
+	double rel_diff;    /* |ratio - L| / max(ratio, L); NAN if either is */
+	const char *reason; /* why ratio is NAN, or NULL */
 };
 void metrics_tempo(const struct metric_change *changes, size_t n, const struct metrics_window *w,
 		   struct metrics_tempo *out);
 
-/* A rolling tempo series: one point at each gated change effective in
- * [from, asof), each computed over the trailing span [t - span, t) with t as
- * asof. points is caller-provided (room for n). Returns the count. */
+/* A rolling tempo series. Its instants are the distinct effective_at of the
+ * gated changes effective in [from, asof); the point at t is metrics_tempo
+ * over the trailing span [t - span, t) with t as asof (tau_u's mean, tau_g's
+ * restricted mean, their ratio, and L carrying in changes that took effect
+ * at most one span before t - span). The changes are sorted once and each
+ * point looks only at the changes of its two spans. */
 struct metrics_tempo_point {
 	int64_t at;
 	double tau_u, tau_g, ratio, little_l;
 };
+/* At most this many points are reported. */
+#define METRICS_SERIES_MAX 200
+/* The series to show: every instant when there are at most
+ * METRICS_SERIES_MAX, else METRICS_SERIES_MAX of them evenly sampled by rank
+ * (instant round(j (K - 1) / (MAX - 1)) of K, j = 0..MAX-1: the first and the
+ * last always in). points is caller-provided with room for
+ * min(n, METRICS_SERIES_MAX). Returns the count. */
 size_t metrics_tempo_series(const struct metric_change *changes, size_t n,
 			    const struct metrics_window *w, int64_t span_usec,
 			    struct metrics_tempo_point *points);
+/* The points of the last `count` instants of the series, none left out (what
+ * metrics_sustained judges). points has room for min(n, count). Returns the
+ * number written (fewer when the series has fewer instants). */
+size_t metrics_tempo_series_tail(const struct metric_change *changes, size_t n,
+				 const struct metrics_window *w, int64_t span_usec, size_t count,
+				 struct metrics_tempo_point *points);
 
 /* ---- Thresholds ------------------------------------------------------------ */
 
@@ -214,11 +239,20 @@ struct metrics_accumulation {
 	int overdispersed;				     /* fit.constant.dispersion > 1.5 */
 };
 /* Buckets IO dates dates[0..n) (in [from, asof)) and classifies the shape.
- * Returns 0, or -1 when the window holds no whole bucket (err set). */
+ * Returns 0, or -1 when the window holds no whole bucket or more than
+ * METRICS_MAX_BUCKETS (err set). */
 int metrics_accumulation(const int64_t *dates, size_t n, const struct metrics_window *w,
 			 enum metrics_bucket bucket, struct metrics_accumulation *out,
 			 struct err *err);
 void metrics_accumulation_release(struct metrics_accumulation *a);
+
+/* The most buckets an accumulation (and weeks a GBR weekly series) may hold. */
+#define METRICS_MAX_BUCKETS 5000
+/* Whether the window [from, asof) in whole buckets of this size stays within
+ * METRICS_MAX_BUCKETS: 0, or -1 with err (ERR_INVALID, a detail on "bucket"
+ * saying how to widen the bucket or shorten the window). */
+int metrics_buckets_check(const struct metrics_window *w, enum metrics_bucket bucket,
+			  struct err *err);
 
 /* The seed's warning: shape accelerating or exponential while VL, RDPR and GBR
  * all have a status and none is breach. */
@@ -244,9 +278,11 @@ struct metrics_io {
  * changes: the effective changes of the service scope (one service or all) and
  * the io_only filter, of EVERY impact: the impact filter is applied here,
  * because GBR ignores it (GBR is defined on high-impact changes, and its
- * per_io_change on IO changes of any impact). Besides those effective in the
- * window, give those effective in [from - rolling, from) (the tempo series)
- * and those effective earlier still open at from (L). drills: the scope's
+ * per_io_change on IO changes of any impact). Give those effective in
+ * [from - max(to - from, 2 rolling), asof): L carries in changes that took
+ * effect at most one window before from, a series point at t those from
+ * t - 2 rolling (its span [t - rolling, t) and one span before); older ones
+ * are ignored, so nothing older need be loaded. drills: the scope's
  * service's (all when none), at least those performed in the window. ios: the
  * IOs of changes in scope, impact filter applied by the caller (confirmed and
  * non-retracted, plus candidates when asked), dated as `by` says. */
@@ -270,6 +306,11 @@ struct metrics_input {
 	int by_recorded;	    /* /v1/ios/accumulation: "by": "recorded" */
 };
 
+/* The earliest effective_at the figures of a window look at (see struct
+ * metrics_input): from - max(to - from, 2 rolling) (rolling 0: 7 days), not
+ * before RTIME_MIN. A caller loads changes effective from there to asof. */
+int64_t metrics_carry_from(const struct metrics_window *w, int64_t rolling_usec);
+
 /* GET /v1/metrics: {"window", "scope", "data", "thresholds", "validation_lag",
  * "rdpr", "gbr", "tempo" (the /v1/tempo object without window, scope, data and
  * series), "accumulation" ({"shape", "ios", "rate_per_day", "bucket"} with
@@ -278,8 +319,9 @@ struct metrics_input {
 cJSON *metrics_report_to_json(const struct metrics_input *in);
 
 /* GET /v1/tempo: {"window", "scope", "data", "threshold", "tau_u", "tau_u_all",
- * "tau_g", "ratio", "little_l", "rel_diff", "status", "reason", "sustained",
- * "series"}. Caller frees. */
+ * "tau_g" ({"rmean", "median", "tau", "reason"}), "ratio", "little_l",
+ * "rel_diff", "status", "reason", "sustained", "series" (metrics_tempo_series:
+ * at most METRICS_SERIES_MAX points)}. Caller frees. */
 cJSON *metrics_tempo_report_to_json(const struct metrics_input *in);
 
 /* GET /v1/ios/accumulation with in->bucket and in->by_recorded: {"window",
@@ -292,7 +334,7 @@ cJSON *metrics_accumulation_report_to_json(const struct metrics_input *in, struc
 /* Pieces of the objects above, for other responses (the FIT pilot figures).
  * Each returns a new object the caller frees; NAN figures are null. */
 /* {"n", "closed", "open", "ungated", "closed_before_effective", "median":
- * {"value","lower","upper"}, "p90": {...}, "rmean": {"value","std_err","tau"},
+ * {"value","lower","upper"}, "p90": {...}, "rmean": {"value","std_err","tau","reason"},
  * "closed_median", "oldest_open_age", "status", "reason"} */
 cJSON *metrics_vl_to_json(const struct metrics_vl *vl, enum metric_status status);
 /* {"value", "lower", "upper", "passed", "drills", "reasons": {...}, "list":

@@ -47,6 +47,23 @@ static void scale_rates(struct metrics_accumulation *a)
 		a->doubling_days = f->doubling_time * days;
 }
 
+int metrics_buckets_check(const struct metrics_window *w, enum metrics_bucket bucket,
+			  struct err *err)
+{
+	int64_t size = bucket == BUCKET_WEEK ? METRICS_WEEK : METRICS_DAY;
+	if (w->asof <= w->from || (w->asof - w->from) / size <= METRICS_MAX_BUCKETS)
+		return 0;
+	const char *advice = bucket == BUCKET_DAY
+				     ? "use bucket=week or a window of at most 5000 days"
+				     : "use a window of at most 5000 weeks (a later from or an "
+				       "earlier to)";
+	err_set(err, ERR_INVALID, "the window holds %" PRId64 " whole %ss, more than %d: %s",
+		(w->asof - w->from) / size, model_name(&metrics_bucket_names, (int)bucket),
+		METRICS_MAX_BUCKETS, advice);
+	return err_detail(err, "bucket", 0, 0, "at most %d buckets: %s", METRICS_MAX_BUCKETS,
+			  advice);
+}
+
 int metrics_accumulation(const int64_t *dates, size_t n, const struct metrics_window *w,
 			 enum metrics_bucket bucket, struct metrics_accumulation *out,
 			 struct err *err)
@@ -58,6 +75,8 @@ int metrics_accumulation(const int64_t *dates, size_t n, const struct metrics_wi
 	if (w->asof <= w->from || w->asof - w->from < out->bucket_usec)
 		return err_set(err, ERR_INVALID, "the window holds no whole %s",
 			       model_name(&metrics_bucket_names, (int)bucket));
+	if (metrics_buckets_check(w, bucket, err) < 0)
+		return -1;
 	out->n_buckets = (size_t)((w->asof - w->from) / out->bucket_usec);
 	int64_t whole_end = w->from + (int64_t)out->n_buckets * out->bucket_usec;
 	out->counts = xcalloc(out->n_buckets, sizeof(double));

@@ -13,6 +13,10 @@
 #define METRICS_DAY (86400 * METRICS_USEC)
 #define METRICS_WEEK (7 * METRICS_DAY)
 
+/* Why tau_g (the restricted mean) is undefined when nothing closed. */
+#define METRICS_NO_CLOSURE                                                                         \
+	"no evaluation closed: a restricted mean would restate the follow-up time"
+
 /* Records are in the population when from <= t < end; asof is the censoring
  * time (closures after it are open). The API's window is {from, asof, asof};
  * the FIT pilot's {from, asof + 1, asof} (asof included). */
@@ -37,10 +41,11 @@ void metrics_rdpr_span(const struct drill *drills, size_t n, const struct metric
 void metrics_gbr_span(const struct metric_change *changes, size_t n, const struct metrics_span *s,
 		      struct metrics_gbr *out);
 
-/* The VL restricted mean alone (tau = asof - from), seconds; NAN when no
- * gated change is in the span. For the rolling tempo series. */
-double metrics_vl_rmean(const struct metric_change *changes, size_t n,
-			const struct metrics_span *s);
+/* The restricted mean of a fitted VL curve up to tau (seconds): undefined
+ * (NAN, *reason set) when the fit failed (no gated change) or no evaluation
+ * closed, where it would only restate tau; else stats_km_rmean. */
+void metrics_rmean(const struct stats_km *fit, size_t n_closed, double tau,
+		   struct stats_km_rmean *out, const char **reason);
 
 /* A number, or null for NAN or infinity. */
 void metrics_json_number(cJSON *o, const char *name, double v);

@@ -46,6 +46,7 @@ cJSON *metrics_vl_to_json(const struct metrics_vl *vl, enum metric_status status
 	metrics_json_number(rmean, "value", ok ? vl->rmean.estimate : NAN);
 	metrics_json_number(rmean, "std_err", ok ? vl->rmean.std_err : NAN);
 	metrics_json_number(rmean, "tau", vl->rmean.tau);
+	json_add_str(rmean, "reason", vl->rmean_reason);
 	metrics_json_number(o, "closed_median", vl->closed_median);
 	metrics_json_number(o, "oldest_open_age", vl->oldest_open_age);
 	add_status(o, status);

@@ -13,6 +13,13 @@
 #define DEFAULT_ROLLING (7 * METRICS_DAY)
 #define DEFAULT_SUSTAIN 10
 
+int64_t metrics_carry_from(const struct metrics_window *w, int64_t rolling_usec)
+{
+	int64_t span = rolling_usec > 0 ? rolling_usec : DEFAULT_ROLLING;
+	int64_t back = w->to - w->from > 2 * span ? w->to - w->from : 2 * span;
+	return w->from - RTIME_MIN > back ? w->from - back : RTIME_MIN;
+}
+
 /* Every figure of one input. */
 struct report {
 	const struct metrics_input *in;
@@ -40,7 +47,10 @@ static void statuses(struct report *r)
 	r->s_tempo = metrics_status_at_most(r->tempo.ratio, t->has_tempo_ratio, t->tempo_ratio);
 }
 
-static void report_compute(struct report *r, const struct metrics_input *in)
+/* Every figure of in; the rolling series (at most METRICS_SERIES_MAX points)
+ * only when with_series. Sustained judges the last `sustain` instants of the
+ * series, every one of them, whether or not the shown series samples them. */
+static void report_compute(struct report *r, const struct metrics_input *in, int with_series)
 {
 	memset(r, 0, sizeof(*r));
 	r->in = in;
@@ -54,12 +64,20 @@ static void report_compute(struct report *r, const struct metrics_input *in)
 	metrics_gbr(in->changes, in->n_changes, &in->window, &r->gbr);
 	metrics_tempo(r->scoped, r->n_scoped, &in->window, &r->tempo);
 	int64_t span = in->rolling_usec > 0 ? in->rolling_usec : DEFAULT_ROLLING;
-	r->series = xmalloc((r->n_scoped ? r->n_scoped : 1) * sizeof(*r->series));
-	r->n_series = metrics_tempo_series(r->scoped, r->n_scoped, &in->window, span, r->series);
+	size_t room = r->n_scoped < METRICS_SERIES_MAX ? r->n_scoped : METRICS_SERIES_MAX;
+	r->series = xmalloc((room ? room : 1) * sizeof(*r->series));
+	if (with_series)
+		r->n_series =
+			metrics_tempo_series(r->scoped, r->n_scoped, &in->window, span, r->series);
 	r->sustain = in->sustain > 0 ? in->sustain : DEFAULT_SUSTAIN;
+	room = r->n_scoped < r->sustain ? r->n_scoped : r->sustain;
+	struct metrics_tempo_point *tail = xmalloc((room ? room : 1) * sizeof(*tail));
+	size_t n_tail = metrics_tempo_series_tail(r->scoped, r->n_scoped, &in->window, span,
+						  r->sustain, tail);
 	const struct policy_thresholds *t = &in->thresholds->t;
-	r->sustained = metrics_sustained(r->series, r->n_series, r->sustain, t->has_tempo_ratio,
+	r->sustained = metrics_sustained(tail, n_tail, r->sustain, t->has_tempo_ratio,
 					 t->tempo_ratio, &r->sustained_reason);
+	free(tail);
 	statuses(r);
 }
 
@@ -193,6 +211,8 @@ static void tempo_members(cJSON *o, const struct report *r)
 	cJSON *g = cJSON_AddObjectToObject(o, "tau_g");
 	metrics_json_number(g, "rmean", t->tau_g);
 	metrics_json_number(g, "median", t->tau_g_median);
+	metrics_json_number(g, "tau", t->tau_g_tau);
+	json_add_str(g, "reason", t->tau_g_reason);
 	metrics_json_number(o, "ratio", t->ratio);
 	metrics_json_number(o, "little_l", t->little_l);
 	metrics_json_number(o, "rel_diff", t->rel_diff);
@@ -326,7 +346,7 @@ static void add_false_stability(cJSON *root, int have_shape, enum stats_shape sh
 cJSON *metrics_report_to_json(const struct metrics_input *in)
 {
 	struct report r;
-	report_compute(&r, in);
+	report_compute(&r, in, 0);
 	cJSON *root = cJSON_CreateObject();
 	add_window(root, in);
 	add_change_data(root, &r);
@@ -368,7 +388,7 @@ cJSON *metrics_report_to_json(const struct metrics_input *in)
 cJSON *metrics_tempo_report_to_json(const struct metrics_input *in)
 {
 	struct report r;
-	report_compute(&r, in);
+	report_compute(&r, in, 1);
 	cJSON *root = cJSON_CreateObject();
 	add_window(root, in);
 	add_change_data(root, &r);
@@ -402,13 +422,14 @@ cJSON *metrics_accumulation_report_to_json(const struct metrics_input *in, struc
 	int64_t *dates = io_dates(in, -1, &n, &planned);
 	if (metrics_accumulation(dates, n, &in->window, in->bucket, &a, err) < 0) {
 		free(dates);
-		err_detail(err, "bucket", 0, 0, "%s: use a longer window or a shorter bucket",
-			   err->message);
+		if (err->n_details == 0)
+			err_detail(err, "bucket", 0, 0,
+				   "%s: use a longer window or a shorter bucket", err->message);
 		return NULL;
 	}
 	free(dates);
 	struct report r;
-	report_compute(&r, in);
+	report_compute(&r, in, 0);
 	cJSON *root = cJSON_CreateObject();
 	add_window(root, in);
 	add_io_data(root, in);

@@ -62,6 +62,18 @@ static size_t vl_population(const struct metric_change *changes, size_t n,
 	return k;
 }
 
+/* The restricted mean's horizon: the longest observed follow-up in the
+ * population (R's rmean = "common"), at most asof - from. */
+static double rmean_horizon(const double *time, size_t n, const struct metrics_span *s)
+{
+	double longest = NAN;
+	for (size_t i = 0; i < n; i++)
+		if (isnan(longest) || time[i] > longest)
+			longest = time[i];
+	double window = metrics_seconds(s->asof - s->from);
+	return longest > window ? window : longest;
+}
+
 void metrics_vl_span(const struct metric_change *changes, size_t n, const struct metrics_span *s,
 		     struct metrics_vl *out)
 {
@@ -76,7 +88,8 @@ void metrics_vl_span(const struct metric_change *changes, size_t n, const struct
 	stats_km_fit(time, event, out->n, points, &fit);
 	stats_km_median(&fit, &out->median);
 	stats_km_quantile(&fit, 0.9, &out->p90);
-	stats_km_rmean(&fit, metrics_seconds(s->asof - s->from), &out->rmean);
+	metrics_rmean(&fit, out->n_closed, rmean_horizon(time, out->n, s), &out->rmean,
+		      &out->rmean_reason);
 
 	out->closed_median = NAN;
 	if (out->n_closed > 0)
@@ -93,24 +106,21 @@ void metrics_vl_span(const struct metric_change *changes, size_t n, const struct
 	free(points);
 }
 
-double metrics_vl_rmean(const struct metric_change *changes, size_t n, const struct metrics_span *s)
+void metrics_rmean(const struct stats_km *fit, size_t n_closed, double tau,
+		   struct stats_km_rmean *out, const char **reason)
 {
-	struct metrics_vl counts;
-	memset(&counts, 0, sizeof(counts));
-	double *time = xmalloc((n ? n : 1) * sizeof(double));
-	double *event = xmalloc((n ? n : 1) * sizeof(double));
-	double *closed = xmalloc((n ? n : 1) * sizeof(double));
-	struct stats_km_point *points = xmalloc((n ? n : 1) * sizeof(*points));
-	size_t k = vl_population(changes, n, s, time, event, closed, &counts);
-	struct stats_km fit;
-	struct stats_km_rmean rmean;
-	stats_km_fit(time, event, k, points, &fit);
-	stats_km_rmean(&fit, metrics_seconds(s->asof - s->from), &rmean);
-	free(time);
-	free(event);
-	free(closed);
-	free(points);
-	return rmean.status == STATS_OK ? rmean.estimate : NAN;
+	*reason = NULL;
+	int fitted = fit->status == STATS_OK;
+	if (!fitted || n_closed == 0) {
+		/* With no event the curve is 1 up to tau: the "mean" would be tau itself. */
+		memset(out, 0, sizeof(*out));
+		out->status = fitted ? STATS_UNDEFINED : fit->status;
+		out->tau = fitted ? tau : NAN;
+		out->estimate = out->std_err = NAN;
+		*reason = fitted ? METRICS_NO_CLOSURE : "no gated changes effective in the window";
+		return;
+	}
+	stats_km_rmean(fit, tau, out);
 }
 
 void metrics_vl(const struct metric_change *changes, size_t n, const struct metrics_window *w,

@@ -51,7 +51,8 @@ static const struct setting settings[] = {
 	{"--policies", "RATCHET_POLICIES", "policies", SET_STRING, OFF(policies),
 	 "policies folder (*.yaml) loaded on the first start, when there are none"},
 	{"--metrics-public", "RATCHET_METRICS_PUBLIC", "false", SET_BOOL, OFF(metrics_public),
-	 "serve GET /metrics without a token (true or false; the flag alone means true)"},
+	 "serve GET /metrics without a token (--metrics-public, --metrics-public=false or "
+	 "--metrics-public false; the flag alone means true)"},
 	{"--name", NULL, NULL, SET_STRING, OFF(token_name), "token name (token create)"},
 	{"--role", NULL, NULL, SET_STRING, OFF(token_role), "token role (token create)"},
 	{"--expires-at", NULL, NULL, SET_STRING, OFF(token_expires_at),
@@ -135,6 +136,19 @@ static int set_value(struct server_config *cfg, const struct setting *s, const c
 	return 0;
 }
 
+/* The value of a boolean flag at argv[*a] given without "=": the next
+ * argument when it is a boolean's value (consumed), else "true". */
+static const char *bool_argument(int argc, char **argv, int *a)
+{
+	static const char *const values[] = {"true", "false", "1", "0"};
+	if (*a + 1 >= argc)
+		return "true";
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++)
+		if (strcmp(argv[*a + 1], values[i]) == 0)
+			return argv[++*a];
+	return "true";
+}
+
 int config_load(struct server_config *cfg, int argc, char **argv, struct err *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -159,9 +173,10 @@ int config_load(struct server_config *cfg, int argc, char **argv, struct err *er
 				s = &settings[i];
 		if (!s)
 			return err_set(err, ERR_INVALID, "unknown option \"%s\"", arg);
-		/* A boolean flag alone means true; it takes a value only after "=". */
+		/* A boolean flag alone means true; its value may follow after "=" or as
+		 * the next argument when that is one of true, false, 1, 0. */
 		const char *v = eq		      ? eq + 1
-				: s->kind == SET_BOOL ? "true"
+				: s->kind == SET_BOOL ? bool_argument(argc, argv, &a)
 						      : (a + 1 < argc ? argv[++a] : NULL);
 		if (!v)
 			return err_set(err, ERR_INVALID, "option %s needs a value", s->flag);

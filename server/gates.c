@@ -329,6 +329,26 @@ out:
 	return rc;
 }
 
+int gates_ship(int64_t change_id, int64_t at, int64_t now, int flags, int *blocked, struct err *err)
+{
+	char *snapshot = NULL;
+	int rc = -1;
+	if (blocked)
+		*blocked = 0;
+	if (gates_ship_check(change_id, at, now, flags, &snapshot, err) < 0)
+		return -1;
+	if (!(flags & SHIP_FILED_EFFECTIVE) && store_change_set_effective(change_id, at, err) < 0)
+		goto out;
+	if (snapshot && store_change_set_shipped_while_blocked(change_id, snapshot, err) < 0)
+		goto out;
+	if (blocked)
+		*blocked = snapshot != NULL;
+	rc = 0;
+out:
+	free(snapshot);
+	return rc;
+}
+
 int gates_change_json(int64_t change_id, int64_t now, cJSON **gates, struct err *err)
 {
 	struct gates_ctx g;

@@ -63,6 +63,17 @@ enum { SHIP_REFUSE = 1, SHIP_FILED_EFFECTIVE = 2 };
 int gates_ship_check(int64_t change_id, int64_t at, int64_t now, int flags, char **snapshot,
 		     struct err *err);
 
+/* Ships change_id at `at` through gates_ship_check(change_id, at, now,
+ * flags): refused (SHIP_REFUSE and not clear) → ERR_CONFLICT, nothing
+ * written; otherwise the change is marked effective at `at` (unless
+ * SHIP_FILED_EFFECTIVE: it was filed effective, so it already is) and, when
+ * its pre gates were not clear, its shipped_while_blocked snapshot is stored.
+ * *blocked (may be NULL) says whether it shipped while blocked. A change that
+ * is already effective (without SHIP_FILED_EFFECTIVE) is ERR_CONFLICT. The one
+ * path of `change effective`, a change filed effective and deploy events. */
+int gates_ship(int64_t change_id, int64_t at, int64_t now, int flags, int *blocked,
+	       struct err *err);
+
 /* The gates of a change for its JSON (default scope at now; nothing stored).
  * The caller owns *gates. */
 int gates_change_json(int64_t change_id, int64_t now, cJSON **gates, struct err *err);

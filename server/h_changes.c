@@ -38,8 +38,7 @@ static void free_ios(struct io *ios, size_t n)
 	free(ios);
 }
 
-/* Responds with one change, its IOs and its gates evaluated at now. */
-static int respond_change(int64_t id, int64_t now, int status, struct resp *out, struct err *err)
+int h_changes_json(int64_t id, int64_t now, cJSON **out, struct err *err)
 {
 	struct change c;
 	change_init(&c);
@@ -47,12 +46,12 @@ static int respond_change(int64_t id, int64_t now, int status, struct resp *out,
 	size_t n_ios = 0;
 	cJSON *gates = NULL;
 	int rc = -1;
+	*out = NULL;
 	if (store_change_get(id, &c, err) < 0 || load_ios(id, &ios, &n_ios, err) < 0 ||
 	    gates_change_json(id, now, &gates, err) < 0)
 		goto out;
-	cJSON *obj = change_to_json(&c, ios, n_ios, 1);
-	cJSON_ReplaceItemInObjectCaseSensitive(obj, "gates", gates);
-	resp_json(out, status, obj);
+	*out = change_to_json(&c, ios, n_ios, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(*out, "gates", gates);
 	rc = 0;
 out:
 	free_ios(ios, n_ios);
@@ -60,12 +59,21 @@ out:
 	return rc;
 }
 
+/* Responds with one change, its IOs and its gates evaluated at now. */
+static int respond_change(int64_t id, int64_t now, int status, struct resp *out, struct err *err)
+{
+	cJSON *obj;
+	if (h_changes_json(id, now, &obj, err) < 0)
+		return -1;
+	resp_json(out, status, obj);
+	return 0;
+}
+
 int h_changes_create(struct req *r, struct resp *out, struct err *err)
 {
 	struct change c;
 	change_init(&c);
 	int rc = -1;
-	char *blocked = NULL;
 	const cJSON *refuse = cJSON_GetObjectItemCaseSensitive(r->json, "refuse_if_blocked");
 	if (refuse && !cJSON_IsBool(refuse))
 		err_detail(err, "refuse_if_blocked", 0, 0, "must be true or false");
@@ -77,8 +85,7 @@ int h_changes_create(struct req *r, struct resp *out, struct err *err)
 	 * `effective` (refused, or recorded as shipped while blocked). */
 	if (c.state == CHANGE_EFFECTIVE) {
 		int flags = SHIP_FILED_EFFECTIVE | (cJSON_IsTrue(refuse) ? SHIP_REFUSE : 0);
-		if (gates_ship_check(c.id, c.effective_at, r->now, flags, &blocked, err) < 0 ||
-		    (blocked && store_change_set_shipped_while_blocked(c.id, blocked, err) < 0))
+		if (gates_ship(c.id, c.effective_at, r->now, flags, NULL, err) < 0)
 			goto out;
 	} else if (cJSON_IsTrue(refuse)) {
 		err_detail(err, "refuse_if_blocked", 0, 0,
@@ -87,7 +94,6 @@ int h_changes_create(struct req *r, struct resp *out, struct err *err)
 	}
 	rc = respond_change(c.id, r->now, 201, out, err);
 out:
-	free(blocked);
 	change_release(&c);
 	return rc;
 }
@@ -138,7 +144,6 @@ int h_changes_effective(struct req *r, struct resp *out, struct err *err)
 {
 	int64_t id, at = r->now;
 	const cJSON *refuse = cJSON_GetObjectItemCaseSensitive(r->json, "refuse_if_blocked");
-	char *blocked = NULL;
 	json_check_fields(r->json, effective_fields, err);
 	if (refuse && !cJSON_IsBool(refuse))
 		err_detail(err, "refuse_if_blocked", 0, 0, "must be true or false");
@@ -151,15 +156,8 @@ int h_changes_effective(struct req *r, struct resp *out, struct err *err)
 	if (store_change_resolve(r->params[0], &id, err) < 0)
 		return -1;
 	/* The pre gates as planned, now: refused, or shipped while blocked. */
-	if (gates_ship_check(id, at, r->now, cJSON_IsTrue(refuse) ? SHIP_REFUSE : 0, &blocked,
-			     err) < 0)
+	if (gates_ship(id, at, r->now, cJSON_IsTrue(refuse) ? SHIP_REFUSE : 0, NULL, err) < 0)
 		return -1;
-	if (store_change_set_effective(id, at, err) < 0 ||
-	    (blocked && store_change_set_shipped_while_blocked(id, blocked, err) < 0)) {
-		free(blocked);
-		return -1;
-	}
-	free(blocked);
 	return respond_change(id, r->now, 200, out, err);
 }
 

@@ -1,14 +1,16 @@
 /* POST /v1/import/fit-pilot: a FIT pilot pack (two CSVs in a JSON body) into
  * the register, in the dispatcher's one transaction. Everything is validated
- * first (core's fit_pack_parse, then the drills' change references); the
- * policy fit-pilot is versioned through the PUT /v1/policies path so it lists
- * the service; each new change gets its IO or no_io review, its closure as a
- * gate result and its bypass; each new drill keeps its pack id. Keys already
- * stored are reported as duplicates, not inserted. */
+ * first (core's fit_pack_parse, then the drills' change references); when
+ * anything is written, the policy fit-pilot is versioned through the PUT
+ * /v1/policies path so it lists the service; the new changes (with their IO
+ * or no_io review, closure result and bypass) and drills go in batched
+ * statements. Keys already stored are duplicates: a closure the register
+ * lacks is recorded, any other difference is reported as a conflict. */
 #include "common.h"
 
 #include "config.h"
 #include "err.h"
+#include "fit_import.h"
 #include "fit_pilot.h"
 #include "handlers.h"
 #include "json.h"
@@ -18,7 +20,10 @@
 #define FIT_POLICY "fit-pilot"
 #define FIT_GATE "fit-pilot.closure"
 #define FIT_SOURCE "import"
+#define FIT_EVIDENCE "fit-pilot pack"
 #define FIELD_FILE_MAX 200
+/* The service of the changes ratchet files itself (h_policies.c). */
+#define RESERVED_SERVICE "governance"
 #define USEC_PER_SEC 1000000LL
 
 /* The request, validated. Strings borrow from the body. */
@@ -29,11 +34,14 @@ struct fit_import {
 	struct fit_category_map map;	  /* owned */
 	struct fit_pack pack;
 	int parsed;
-	/* Keys already stored for the service. */
-	struct store_key_id *stored; /* changes of the pack's ids and the drills' refs */
+	/* Keys already stored for the service, sorted (strcmp). */
+	struct store_fit_stored *stored; /* changes of the pack's ids and the drills' refs */
 	size_t n_stored;
 	struct strlist stored_drills;
-	int policy_version;
+	const struct fit_change **by_key; /* the pack's changes sorted by change_id */
+	struct policy_version *active;
+	size_t n_active;
+	int policy_version; /* the fit-pilot version listing the service; 0: none */
 };
 
 static void fit_import_release(struct fit_import *im)
@@ -44,8 +52,10 @@ static void fit_import_release(struct fit_import *im)
 	free(im->map.to);
 	if (im->parsed)
 		fit_pack_release(&im->pack);
-	store_key_ids_free(im->stored, im->n_stored);
+	store_fit_stored_free(im->stored, im->n_stored);
 	strlist_release(&im->stored_drills);
+	free(im->by_key);
+	policy_versions_free(im->active, im->n_active);
 }
 
 /* {"source name": "category", ...} into im->map; a detail per bad entry. */
@@ -86,10 +96,15 @@ static void read_body(const struct req *r, struct fit_import *im, struct err *er
 	im->changes_file = "changes.csv";
 	im->drills_file = "drills.csv";
 	json_check_fields(r->json, import_fields, err);
-	if (json_get_string(r->json, "service", true, 63, &im->service, err) == 1 &&
-	    !model_valid_service(im->service))
-		err_detail(err, "service", 0, 0,
-			   "must match [a-z0-9][a-z0-9._-]{0,62} (lowercase, no spaces)");
+	if (json_get_string(r->json, "service", true, 63, &im->service, err) == 1) {
+		if (!model_valid_service(im->service))
+			err_detail(err, "service", 0, 0,
+				   "must match [a-z0-9][a-z0-9._-]{0,62} (lowercase, no spaces)");
+		else if (strcmp(im->service, RESERVED_SERVICE) == 0)
+			err_detail(err, "service", 0, 0,
+				   "\"" RESERVED_SERVICE "\" is reserved: it holds the changes "
+				   "ratchet files itself when a policy is weakened");
+	}
 	json_get_string(r->json, "changes", true, max, &im->changes, err);
 	json_get_string(r->json, "changes_file", false, FIELD_FILE_MAX, &im->changes_file, err);
 	json_get_string(r->json, "drills", false, max, &im->drills, err);
@@ -133,54 +148,83 @@ static void check_future(const struct req *r, const struct fit_import *im, struc
 				     msg);
 }
 
-/* The id of a change key already stored for the service, or 0. */
-static int64_t stored_change(const struct fit_import *im, const char *key)
+/* ---- what is stored already ----------------------------------------------------- */
+
+static int cmp_stored(const void *a, const void *b)
 {
-	for (size_t i = 0; i < im->n_stored; i++)
-		if (strcmp(im->stored[i].key, key) == 0)
-			return im->stored[i].id;
-	return 0;
+	return strcmp(((const struct store_fit_stored *)a)->key,
+		      ((const struct store_fit_stored *)b)->key);
 }
 
-static int in_pack(const struct fit_import *im, const char *key)
+static int cmp_str(const void *a, const void *b)
 {
-	for (size_t i = 0; i < im->pack.n_changes; i++)
-		if (strcmp(im->pack.changes[i].change_id, key) == 0)
-			return 1;
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int strlist_has(const struct strlist *l, const char *s)
+/* The stored change with this key, or NULL. */
+static const struct store_fit_stored *stored_change(const struct fit_import *im, const char *key)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], s) == 0)
-			return 1;
-	return 0;
+	struct store_fit_stored want = {.key = (char *)key};
+	return im->n_stored ? bsearch(&want, im->stored, im->n_stored, sizeof(want), cmp_stored)
+			    : NULL;
+}
+
+static int cmp_change_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct fit_change *const *)a)->change_id,
+		      (*(const struct fit_change *const *)b)->change_id);
+}
+
+/* The index of the pack's change with this id, or -1. */
+static ptrdiff_t pack_index(const struct fit_import *im, const char *key)
+{
+	struct fit_change want = {.change_id = (char *)key};
+	const struct fit_change *pw = &want;
+	const struct fit_change *const *hit = im->pack.n_changes
+						      ? bsearch(&pw, im->by_key, im->pack.n_changes,
+								sizeof(*im->by_key), cmp_change_id)
+						      : NULL;
+	return hit ? *hit - im->pack.changes : -1;
+}
+
+static int stored_drill(const struct fit_import *im, const char *id)
+{
+	const char *key = id;
+	return im->stored_drills.n && bsearch(&key, im->stored_drills.items, im->stored_drills.n,
+					      sizeof(char *), cmp_str) != NULL;
 }
 
 /* Which keys are stored already; every drill's change must be in the pack or
  * stored. */
 static int check_stored(struct fit_import *im, struct err *err)
 {
+	im->by_key = xcalloc(im->pack.n_changes ? im->pack.n_changes : 1, sizeof(*im->by_key));
+	for (size_t i = 0; i < im->pack.n_changes; i++)
+		im->by_key[i] = &im->pack.changes[i];
+	qsort(im->by_key, im->pack.n_changes, sizeof(*im->by_key), cmp_change_id);
 	struct strlist keys = {0}, drill_ids = {0};
 	for (size_t i = 0; i < im->pack.n_changes; i++)
 		strlist_push(&keys, im->pack.changes[i].change_id);
 	for (size_t i = 0; i < im->pack.n_drills; i++) {
 		const struct fit_drill *d = &im->pack.drills[i];
-		if (d->change_id && !in_pack(im, d->change_id))
+		if (d->change_id && pack_index(im, d->change_id) < 0)
 			strlist_push(&keys, d->change_id);
 		strlist_push(&drill_ids, d->drill_id);
 	}
-	int rc = store_import_changes_stored(im->service, &keys, &im->stored, &im->n_stored, err);
+	int rc = store_import_fit_stored(im->service, FIT_GATE, &keys, &im->stored, &im->n_stored,
+					 err);
 	if (rc == 0)
 		rc = store_import_drills_stored(im->service, &drill_ids, &im->stored_drills, err);
 	strlist_release(&keys);
 	strlist_release(&drill_ids);
 	if (rc < 0)
 		return -1;
+	qsort(im->stored, im->n_stored, sizeof(*im->stored), cmp_stored);
+	qsort(im->stored_drills.items, im->stored_drills.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < im->pack.n_drills; i++) {
 		const struct fit_drill *d = &im->pack.drills[i];
-		if (d->change_id && !in_pack(im, d->change_id) && !stored_change(im, d->change_id))
+		if (d->change_id && pack_index(im, d->change_id) < 0 &&
+		    !stored_change(im, d->change_id))
 			pack_problem(err, im->drills_file, d->line, "change_id",
 				     "no change \"%.64s\" in the pack or stored for service \"%s\"",
 				     d->change_id, im->service);
@@ -203,28 +247,29 @@ static char *policy_yaml(const struct strlist *services)
 	return b.data;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int strlist_has(const struct strlist *l, const char *s)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return 1;
+	return 0;
 }
 
-/* Makes sure the active fit-pilot policy lists the service (a new version
- * through the PUT path when it does not); sets im->policy_version. Under the
- * policy lock, so two imports cannot each drop the other's service. */
-static int ensure_policy(const struct req *r, struct fit_import *im, int64_t *max_expiry,
-			 struct err *err)
+/* Finds the active fit-pilot version listing the service (im->policy_version,
+ * *max_expiry); when there is none and create is set, stores a new version
+ * listing it too through the PUT path (so versions, sha256 and audit stay
+ * right). Under the policy lock, so two imports cannot each drop the other's
+ * service. */
+static int ensure_policy(const struct req *r, struct fit_import *im, int create,
+			 int64_t *max_expiry, struct err *err)
 {
-	struct policy_version *active = NULL;
-	size_t n_active = 0;
 	struct strlist services = {0}, lines = {0};
 	struct policy p;
 	struct policy_row row = {0};
 	int created = 0, rc = -1;
 	policy_init(&p);
-	if (store_policy_lock(err) < 0 || store_policy_active(&active, &n_active, err) < 0)
-		goto out;
-	for (size_t i = 0; i < n_active; i++) {
-		const struct policy_version *v = &active[i];
+	for (size_t i = 0; i < im->n_active; i++) {
+		const struct policy_version *v = &im->active[i];
 		if (v->parse_failed || strcmp(v->policy.name, FIT_POLICY) != 0)
 			continue;
 		if (strlist_has(&v->policy.services, im->service)) {
@@ -235,6 +280,10 @@ static int ensure_policy(const struct req *r, struct fit_import *im, int64_t *ma
 		}
 		for (size_t k = 0; k < v->policy.services.n; k++)
 			strlist_push(&services, v->policy.services.items[k]);
+	}
+	if (!create) {
+		rc = 0; /* nothing is written: no version needed */
+		goto out;
 	}
 	strlist_push(&services, im->service);
 	qsort(services.items, services.n, sizeof(*services.items), cmp_str);
@@ -252,188 +301,160 @@ out:
 	policy_row_release(&row);
 	strlist_release(&lines);
 	strlist_release(&services);
-	policy_versions_free(active, n_active);
 	return rc;
 }
 
-/* ---- the records ---------------------------------------------------------------- */
+/* ---- writing ------------------------------------------------------------------------ */
 
-/* At most max bytes of s, cut at a UTF-8 character boundary. Caller frees. */
-static char *capped(const char *s, size_t max)
+/* The drills not stored yet, in one batch; *inserted counts them. */
+static int write_drills(const struct req *r, const struct fit_import *im,
+			const struct fit_plan *plan, cJSON *dup_drills, size_t *inserted,
+			struct err *err)
 {
-	size_t n = strlen(s);
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	return xstrndup(s, n);
-}
-
-static int insert_io(const struct req *r, const struct fit_change *fc, int64_t change_id,
-		     struct err *err)
-{
-	struct io io;
-	io_init(&io);
-	io.change_id = change_id;
-	io.category = (enum io_category)fc->category;
-	io.status = IO_CONFIRMED;
-	io.source = xstrdup(FIT_SOURCE);
-	char *text =
-		fc->notes ? xasprintf("FIT pilot pack: %s", fc->notes) : xstrdup("FIT pilot pack");
-	io.description = capped(text, IO_TEXT_MAX);
-	free(text);
-	int rc = store_io_insert(&io, r->token.name, err);
-	io_release(&io);
-	return rc;
-}
-
-/* The closure as a passing result, and the bypass the pack records. */
-static int insert_gate_records(const struct req *r, const struct fit_import *im,
-			       const struct fit_change *fc, int64_t change_id, int64_t max_expiry,
-			       struct err *err)
-{
-	if (fc->closed_at != RTIME_NONE) {
-		struct gate_result res = {
-			.gate = (char *)FIT_GATE,
-			.pass = 1,
-			.evidence = (char *)"fit-pilot pack",
-			.recorded_at = fc->closed_at,
-			.recorded_by = (char *)r->token.name,
-		};
-		if (store_gate_result_insert(change_id, im->policy_version, &res, err) < 0)
-			return -1;
-	}
-	if (!fc->bypass)
-		return 0;
-	int passed = fc->closed_at != RTIME_NONE && fc->closed_at <= fc->effective_at;
-	struct gate_bypass b = {
-		.gate = (char *)FIT_GATE,
-		.reason = (char *)"FIT pilot pack: bypass=1",
-		.by = (char *)r->token.name,
-		.role = (char *)r->token.role,
-		.at = fc->effective_at,
-		.expires_at = fc->effective_at + max_expiry * USEC_PER_SEC,
-		.state_at_bypass = passed ? GATE_PASSED : GATE_PENDING,
-	};
-	return store_gate_bypass_insert(change_id, im->policy_version, &b,
-					"{\"source\": \"fit-pilot\"}", err);
-}
-
-/* Inserts one pack change and its records; *id is the new change's id. */
-static int insert_change(const struct req *r, const struct fit_import *im,
-			 const struct fit_change *fc, int64_t max_expiry, int64_t *id,
-			 struct err *err)
-{
-	struct change c;
-	change_init(&c);
-	c.service = xstrdup(im->service);
-	c.key = xstrdup(fc->change_id);
-	c.title = fc->notes && *fc->notes ? capped(fc->notes, CHANGE_TITLE_MAX)
-					  : xasprintf("FIT pilot change %s", fc->change_id);
-	c.impact = fc->is_io ? IMPACT_HIGH : IMPACT_MEDIUM;
-	c.state = CHANGE_EFFECTIVE;
-	c.effective_at = fc->effective_at;
-	int rc = store_change_insert(&c, r->token.name, err);
-	*id = c.id;
-	change_release(&c);
-	if (rc < 0)
-		return -1;
-	if (fc->is_io ? insert_io(r, fc, *id, err) < 0 : store_change_review_no_io(*id, err) < 0)
-		return -1;
-	return insert_gate_records(r, im, fc, *id, max_expiry, err);
-}
-
-/* The id of a drill's change: one of the pack's (inserted now, or a duplicate
- * already stored) or one stored before. */
-static int64_t drill_change_id(const struct fit_import *im, const char *key,
-			       const char *const *keys, const int64_t *ids)
-{
-	for (size_t i = 0; i < im->pack.n_changes; i++)
-		if (strcmp(keys[i], key) == 0)
-			return ids[i];
-	return stored_change(im, key);
-}
-
-static int insert_drill(const struct req *r, const struct fit_import *im,
-			const struct fit_drill *fd, int64_t change_id, struct err *err)
-{
-	struct drill d;
-	drill_init(&d);
-	d.service = xstrdup(im->service);
-	d.change_id = change_id;
-	d.performed_at = fd->performed_at;
-	d.rto_target = fd->rto_target;
-	d.rpo_target = fd->rpo_target;
-	/* The pack says only "restored within both targets" or not, no actuals. */
-	d.outcome = fd->success ? DRILL_RESTORED : DRILL_FAILED;
-	d.rto_actual = fd->success ? fd->rto_target : -1;
-	d.rpo_actual = fd->success ? fd->rpo_target : -1;
-	const char *how = fd->success ? "FIT pilot pack: success=1 (restored within both targets; "
-					"no actuals given, recorded as the targets)"
-				      : "FIT pilot pack: success=0 (no actuals given)";
-	char *notes = fd->notes && *fd->notes ? xasprintf("%s. %s", fd->notes, how) : xstrdup(how);
-	d.notes = capped(notes, IO_TEXT_MAX);
-	free(notes);
-	d.recorded_at = r->now;
-	d.recorded_by = xstrdup(r->token.name);
-	int rc = store_import_drill_insert(&d, fd->drill_id, err);
-	drill_release(&d);
-	return rc;
-}
-
-/* Writes the pack; fills the response's counts and duplicate lists. */
-static int write_pack(const struct req *r, struct fit_import *im, cJSON *resp, struct err *err)
-{
-	int64_t max_expiry = POLICY_DEFAULT_MAX_EXPIRY;
-	size_t n = im->pack.n_changes, inserted = 0, ios = 0, drills = 0;
+	size_t n = im->pack.n_drills;
+	struct drill *drills = xcalloc(n ? n : 1, sizeof(*drills));
 	const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
-	int64_t *ids = xcalloc(n ? n : 1, sizeof(*ids));
-	cJSON *changes = cJSON_AddObjectToObject(resp, "changes");
-	cJSON *dup_changes = cJSON_CreateArray();
-	cJSON *drill_obj = cJSON_CreateObject();
-	cJSON *dup_drills = cJSON_CreateArray();
-	int rc = -1;
-	if (ensure_policy(r, im, &max_expiry, err) < 0)
-		goto out;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct fit_change *fc = &im->pack.changes[i];
-		keys[i] = fc->change_id;
-		ids[i] = stored_change(im, fc->change_id);
-		if (ids[i]) {
-			cJSON_AddItemToArray(dup_changes, cJSON_CreateString(fc->change_id));
-			continue;
-		}
-		if (insert_change(r, im, fc, max_expiry, &ids[i], err) < 0)
-			goto out;
-		inserted++;
-		ios += (size_t)fc->is_io;
-	}
-	for (size_t i = 0; i < im->pack.n_drills; i++) {
 		const struct fit_drill *fd = &im->pack.drills[i];
-		if (strlist_has(&im->stored_drills, fd->drill_id)) {
+		if (stored_drill(im, fd->drill_id)) {
 			cJSON_AddItemToArray(dup_drills, cJSON_CreateString(fd->drill_id));
 			continue;
 		}
-		int64_t cid = fd->change_id ? drill_change_id(im, fd->change_id, keys, ids) : 0;
-		if (insert_drill(r, im, fd, cid, err) < 0)
-			goto out;
-		drills++;
+		struct drill *d = &drills[k];
+		keys[k++] = fd->drill_id;
+		drill_init(d);
+		d->service = xstrdup(im->service);
+		if (fd->change_id) {
+			ptrdiff_t at = pack_index(im, fd->change_id);
+			const struct store_fit_stored *st = stored_change(im, fd->change_id);
+			d->change_id = at >= 0 ? plan->ids[at] : st ? st->id : 0;
+		}
+		d->performed_at = fd->performed_at;
+		d->rto_target = fd->rto_target;
+		d->rpo_target = fd->rpo_target;
+		/* The pack says only "restored within both targets" or not, no actuals. */
+		d->outcome = fd->success ? DRILL_RESTORED : DRILL_FAILED;
+		d->rto_actual = fd->success ? fd->rto_target : -1;
+		d->rpo_actual = fd->success ? fd->rpo_target : -1;
+		const char *how =
+			fd->success ? "FIT pilot pack: success=1 (restored within both targets; "
+				      "no actuals given, recorded as the targets)"
+				    : "FIT pilot pack: success=0 (no actuals given)";
+		char *notes = fd->notes && *fd->notes ? xasprintf("%s. %s", fd->notes, how)
+						      : xstrdup(how);
+		d->notes = fit_capped(notes, IO_TEXT_MAX);
+		free(notes);
+		d->recorded_at = r->now;
+		d->recorded_by = xstrdup(r->token.name);
 	}
+	int rc = store_import_drills(drills, keys, k, err);
+	*inserted = rc == 0 ? k : 0;
+	for (size_t i = 0; i < k; i++)
+		drill_release(&drills[i]);
+	free(drills);
+	free(keys);
+	return rc;
+}
+
+/* Writes the pack: the policy version when anything is written, the new
+ * changes, the closures duplicates lacked, the new drills; fills the answer. */
+static int write_pack(const struct req *r, struct fit_import *im, cJSON *resp, struct err *err)
+{
+	int64_t max_expiry = POLICY_DEFAULT_MAX_EXPIRY;
+	struct fit_plan plan;
+	size_t ios = 0, drills = 0;
+	cJSON *changes = cJSON_AddObjectToObject(resp, "changes");
+	cJSON *drill_obj = cJSON_CreateObject();
+	cJSON *dup_drills = cJSON_CreateArray();
+	int rc = -1;
+	/* the expiry of a new version is the default: plan with it, then fix it */
+	if (ensure_policy(r, im, 0, &max_expiry, err) < 0) {
+		cJSON_Delete(drill_obj);
+		cJSON_Delete(dup_drills);
+		return -1;
+	}
+	const struct store_fit_stored **stored =
+		xcalloc(im->pack.n_changes ? im->pack.n_changes : 1, sizeof(*stored));
+	for (size_t i = 0; i < im->pack.n_changes; i++)
+		stored[i] = stored_change(im, im->pack.changes[i].change_id);
+	fit_plan_make(&im->pack, stored, max_expiry, &plan);
+	free(stored);
+	struct store_fit_batch batch = {
+		.service = im->service,
+		.actor = r->token.name,
+		.role = r->token.role,
+		.gate = FIT_GATE,
+		.evidence = FIT_EVIDENCE,
+		.io_source = FIT_SOURCE,
+		.bypass_reason = "FIT pilot pack: bypass=1",
+		.bypass_snapshot = "{\"source\": \"fit-pilot\"}",
+	};
+	if (!im->policy_version && (plan.n_rows > 0 || plan.n_closures > 0)) {
+		if (ensure_policy(r, im, 1, &max_expiry, err) < 0)
+			goto out;
+		fit_plan_set_expiry(&plan, max_expiry);
+	}
+	batch.policy_version = im->policy_version;
+	if (store_import_fit_changes(&batch, plan.rows, plan.n_rows, err) < 0 ||
+	    store_import_fit_closures(&batch, plan.closure_ids, plan.closure_at, plan.n_closures,
+				      err) < 0)
+		goto out;
+	for (size_t i = 0, k = 0; i < im->pack.n_changes; i++) {
+		if (plan.ids[i])
+			continue;
+		plan.ids[i] = plan.rows[k++].id;
+		ios += (size_t)im->pack.changes[i].is_io;
+	}
+	if (write_drills(r, im, &plan, dup_drills, &drills, err) < 0)
+		goto out;
 	rc = 0;
 out:
-	cJSON_AddNumberToObject(changes, "inserted", (double)inserted);
-	cJSON_AddItemToObject(changes, "duplicates", dup_changes);
+	cJSON_AddNumberToObject(changes, "inserted", (double)(rc == 0 ? plan.n_rows : 0));
+	cJSON_AddItemToObject(changes, "duplicates", plan.duplicates);
+	cJSON_AddItemToObject(changes, "closures_recorded", plan.closures);
 	cJSON_AddNumberToObject(resp, "ios", (double)ios);
 	cJSON_AddNumberToObject(drill_obj, "inserted", (double)drills);
 	cJSON_AddItemToObject(drill_obj, "duplicates", dup_drills);
 	cJSON_AddItemToObject(resp, "drills", drill_obj);
-	free(keys);
-	free(ids);
+	cJSON_AddItemToObject(resp, "conflicts", plan.conflicts);
+	plan.duplicates = plan.closures = plan.conflicts = NULL;
+	fit_plan_release(&plan);
 	return rc;
 }
 
-/* The pack's own figures beside ratchet's censored ones (core computes both). */
+/* The other active policies that apply to the pack's changes (as stored:
+ * high impact with the IO's category when is_io, else medium) and add gates:
+ * the register's figures of these changes then differ from the pack's. */
+static cJSON *other_policies_json(const struct fit_import *im)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < im->n_active; i++) {
+		const struct policy_version *v = &im->active[i];
+		if (v->parse_failed || strcmp(v->policy.name, FIT_POLICY) == 0 ||
+		    v->policy.n_gates == 0)
+			continue;
+		size_t n = 0;
+		for (size_t k = 0; k < im->pack.n_changes; k++) {
+			const struct fit_change *fc = &im->pack.changes[k];
+			unsigned categories = fc->is_io ? 1u << fc->category : 0;
+			n += (size_t)policy_applies(&v->policy,
+						    fc->is_io ? IMPACT_HIGH : IMPACT_MEDIUM,
+						    im->service, categories) != 0;
+		}
+		if (!n)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", v->policy.name);
+		cJSON_AddNumberToObject(o, "version", v->version);
+		cJSON_AddNumberToObject(o, "changes", (double)n);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The pack's own figures beside ratchet's censored ones computed from the
+ * pack (core computes both; not the register's figures). */
 static cJSON *figures_json(const struct fit_pack *p)
 {
 	struct fit_figures f;
@@ -460,16 +481,20 @@ int h_import_fit_pilot(struct req *r, struct resp *out, struct err *err)
 		check_future(r, &im, err);
 	/* The policy lock first: a concurrent import of the same pack waits, then
 	 * finds this one's keys stored and reports them as duplicates. */
-	if (err_is_set(err) || store_policy_lock(err) < 0 || check_stored(&im, err) < 0)
+	if (err_is_set(err) || store_policy_lock(err) < 0 || check_stored(&im, err) < 0 ||
+	    store_policy_active(&im.active, &im.n_active, err) < 0)
 		goto out;
 	resp = cJSON_CreateObject();
 	cJSON_AddStringToObject(resp, "service", im.service);
 	cJSON *policy = cJSON_AddObjectToObject(resp, "policy");
 	cJSON_AddStringToObject(policy, "name", FIT_POLICY);
-	cJSON *version = cJSON_AddNumberToObject(policy, "version", 0);
 	if (write_pack(r, &im, resp, err) < 0)
 		goto out;
-	cJSON_SetNumberValue(version, im.policy_version);
+	if (im.policy_version)
+		cJSON_AddNumberToObject(policy, "version", im.policy_version);
+	else
+		cJSON_AddNullToObject(policy, "version");
+	cJSON_AddItemToObject(resp, "other_policies", other_policies_json(&im));
 	cJSON_AddItemToObject(resp, "figures", figures_json(&im.pack));
 	resp_json(out, 201, resp);
 	resp = NULL;

@@ -55,10 +55,11 @@ static int load_tempo_route(struct req *r, int with_ios, struct metrics_ctx *m, 
 	query_check(r, metrics_params, err);
 	scope_params(r, &q, err);
 	tempo_params(r, &q, &sustain, &rolling, err);
+	q.rolling = rolling;
+	q.weekly = with_ios; /* /v1/metrics */
 	if (err_is_set(err) || metrics_load(&q, m, err) < 0)
 		return -1;
 	m->in.sustain = sustain;
-	m->in.rolling_usec = rolling;
 	return 0;
 }
 
@@ -92,7 +93,7 @@ static const char *const accumulation_params[] = {
 
 int h_metrics_accumulation(struct req *r, struct resp *out, struct err *err)
 {
-	struct metrics_request q = {.impact = -1, .with_ios = 1};
+	struct metrics_request q = {.impact = -1, .with_ios = 1, .accumulation = 1, .bucket = -1};
 	const char *by = NULL, *bucket = NULL;
 	query_check(r, accumulation_params, err);
 	scope_params(r, &q, err);
@@ -100,6 +101,8 @@ int h_metrics_accumulation(struct req *r, struct resp *out, struct err *err)
 	query_enum(r, "bucket", &metrics_bucket_names, &bucket, err);
 	query_bool(r, "include_candidates", &q.include_candidates, err);
 	q.by_recorded = by && strcmp(by, "recorded") == 0;
+	if (bucket)
+		q.bucket = model_lookup(&metrics_bucket_names, bucket);
 	if (err_is_set(err))
 		return -1;
 	struct metrics_ctx m;
@@ -107,8 +110,6 @@ int h_metrics_accumulation(struct req *r, struct resp *out, struct err *err)
 	int rc = -1;
 	if (metrics_load(&q, &m, err) < 0)
 		goto out;
-	if (bucket)
-		m.in.bucket = (enum metrics_bucket)model_lookup(&metrics_bucket_names, bucket);
 	cJSON *o = metrics_accumulation_report_to_json(&m.in, err);
 	if (!o)
 		goto out;

@@ -14,6 +14,9 @@ int h_changes_get(struct req *r, struct resp *out, struct err *err);
 int h_changes_effective(struct req *r, struct resp *out, struct err *err);
 int h_changes_amend(struct req *r, struct resp *out, struct err *err);
 int h_changes_review(struct req *r, struct resp *out, struct err *err);
+/* One change as API JSON with its IOs and its gates evaluated at now (the body
+ * of GET /v1/changes/{id}); *out is the caller's. */
+int h_changes_json(int64_t id, int64_t now, cJSON **out, struct err *err);
 
 int h_ios_create(struct req *r, struct resp *out, struct err *err);
 int h_ios_list(struct req *r, struct resp *out, struct err *err);
@@ -44,6 +47,27 @@ int h_metrics_accumulation(struct req *r, struct resp *out, struct err *err);
 int h_metrics_prom(struct req *r, struct resp *out, struct err *err);
 
 int h_import_fit_pilot(struct req *r, struct resp *out, struct err *err);
+/* POST /v1/import/{changes,ios,incidents,drills} (h_import_flat.c): a flat file as the raw body. */
+int h_import_changes(struct req *r, struct resp *out, struct err *err);
+int h_import_ios(struct req *r, struct resp *out, struct err *err);
+int h_import_incidents(struct req *r, struct resp *out, struct err *err);
+int h_import_drills(struct req *r, struct resp *out, struct err *err);
+/* POST /v1/import/git (h_import_git.c): git history as the raw body, or a JSON envelope. */
+int h_import_git(struct req *r, struct resp *out, struct err *err);
+
+/* /v1/incidents (h_incidents.c) and deploy events (h_events.c). */
+int h_incidents_create(struct req *r, struct resp *out, struct err *err);
+int h_incidents_list(struct req *r, struct resp *out, struct err *err);
+int h_incidents_get(struct req *r, struct resp *out, struct err *err);
+int h_incidents_link(struct req *r, struct resp *out, struct err *err);
+int h_incidents_link_window(struct req *r, struct resp *out, struct err *err);
+int h_events_deploy(struct req *r, struct resp *out, struct err *err);
+
+/* /v1/backtests (h_backtests.c) and the register summary of a window (h_summary.c). */
+int h_backtests_create(struct req *r, struct resp *out, struct err *err);
+int h_backtests_list(struct req *r, struct resp *out, struct err *err);
+int h_backtests_get(struct req *r, struct resp *out, struct err *err);
+int h_summary_get(struct req *r, struct resp *out, struct err *err);
 
 int h_audit_list(struct req *r, struct resp *out, struct err *err);
 int h_audit_head(struct req *r, struct resp *out, struct err *err);

@@ -75,13 +75,16 @@ static int load_tls(struct http_server *s, const struct server_config *cfg, stru
 	return 0;
 }
 
-/* Every open connection, so a reaper can close those whose request takes longer
- * than --conn-timeout in total (a client dribbling bytes never goes idle). */
+/* Every open connection, so a reaper can close those slow to send their
+ * request: headers and body must arrive within --conn-timeout in total (a
+ * client dribbling bytes never goes idle). A request being handled is never
+ * cut, however long its handler runs. */
 struct conn_track {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	int64_t phase_start; /* connected, or last answered */
+	int handling;	     /* the request is in; its handler runs */
 	int reaped;
 	struct conn_track *prev, *next;
 };
@@ -182,7 +185,7 @@ static void send_resp(struct MHD_Connection *conn, struct resp *out, const char 
 	MHD_destroy_response(mr);
 }
 
-static void track_answered(struct MHD_Connection *conn);
+static void track_handling(struct MHD_Connection *conn, int handling);
 
 static void handle(const struct http_server *s, struct MHD_Connection *conn, const char *url,
 		   const char *method, struct conn_state *st)
@@ -199,6 +202,7 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	log_set_request_id(r.request_id);
 	r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	r.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+	r.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 	r.body = st->body.data ? st->body.data : "";
 	r.body_len = st->body.len;
 	r.body_too_large = st->too_large;
@@ -210,9 +214,10 @@ static void handle(const struct http_server *s, struct MHD_Connection *conn, con
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_idempotency_keys,
 				  &r.idempotency_keys);
 	r.headers_too_large = header_bytes > s->cfg->max_header;
+	track_handling(conn, 1);
 	router_dispatch(&r, &out);
 	send_resp(conn, &out, r.request_id);
-	track_answered(conn);
+	track_handling(conn, 0);
 	int64_t elapsed = now_usec() - st->started;
 	prom_request(r.route, method, out.status, elapsed);
 	log_info("%.16s %.200s %d %.1fms", method, url, out.status, (double)elapsed / 1000.0);
@@ -258,8 +263,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	*socket_context = NULL;
 }
 
-/* Marks the start of the next request on a connection (after an answer). */
-static void track_answered(struct MHD_Connection *conn)
+/* Marks a connection's request as being handled (the reaper leaves it
+ * alone), or answered: the next request's time starts now. */
+static void track_handling(struct MHD_Connection *conn, int handling)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -267,25 +273,28 @@ static void track_answered(struct MHD_Connection *conn)
 	if (!t)
 		return;
 	pthread_mutex_lock(&track_mu);
+	t->handling = handling;
 	t->phase_start = now_usec();
 	pthread_mutex_unlock(&track_mu);
 }
 
-/* Shuts down connections past their deadline; the peer check guards against a
- * descriptor number that was already closed and reused. */
+/* Shuts down connections past their deadline, but never one whose request is
+ * being handled; the peer check guards against a descriptor number that was
+ * already closed and reused. */
 static void reap_overdue(int64_t timeout)
 {
 	int64_t now = now_usec();
 	pthread_mutex_lock(&track_mu);
 	for (struct conn_track *t = track_head; t; t = t->next) {
-		if (t->reaped || t->fd < 0 || now - t->phase_start <= timeout || !t->peer_len)
+		if (t->reaped || t->handling || t->fd < 0 || now - t->phase_start <= timeout ||
+		    !t->peer_len)
 			continue;
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		if (getpeername(t->fd, (struct sockaddr *)&peer, &len) == 0 && len == t->peer_len &&
 		    memcmp(&peer, &t->peer, len) == 0) {
 			shutdown(t->fd, SHUT_RDWR);
-			log_warnx("closed a connection whose request took longer than %.0fs",
+			log_warnx("closed a connection that sent no complete request within %.0fs",
 				  (double)timeout / 1e6);
 		}
 		t->reaped = 1;

@@ -143,6 +143,7 @@ static int load_records(struct metrics_ctx *m, const struct metrics_request *q, 
 		.impact = NULL, /* GBR ignores it; core applies it to the rest */
 		.io_only = q->io_only,
 		.until = m->in.window.asof,
+		.since = metrics_carry_from(&m->in.window, q->rolling),
 	};
 	if (store_metrics_drills(q->service, m->in.window.asof, &m->drills, &m->n_drills, err) <
 		    0 ||
@@ -155,6 +156,23 @@ static int load_records(struct metrics_ctx *m, const struct metrics_request *q, 
 	return q->with_ios ? load_ios(m, q, err) : 0;
 }
 
+/* The response-size limits of q, on the window set. */
+static int window_limits(const struct metrics_ctx *m, const struct metrics_request *q,
+			 struct err *err)
+{
+	const struct metrics_window *w = &m->in.window;
+	if (q->accumulation)
+		return metrics_buckets_check(w, m->in.bucket, err);
+	int64_t week = 7 * 86400 * USEC_PER_SEC;
+	int64_t weeks = (w->asof - w->from + week - 1) / week;
+	if (!q->weekly || weeks <= METRICS_MAX_BUCKETS)
+		return 0;
+	return err_detail(err, "from", 0, 0,
+			  "the window spans %" PRId64 " weeks; the weekly GBR series holds at most "
+			  "%d: use a later from (or an earlier to)",
+			  weeks, METRICS_MAX_BUCKETS);
+}
+
 int metrics_load(const struct metrics_request *q, struct metrics_ctx *m, struct err *err)
 {
 	if (store_policy_active(&m->policies, &m->n_policies, err) < 0)
@@ -162,7 +180,11 @@ int metrics_load(const struct metrics_request *q, struct metrics_ctx *m, struct 
 	if (q->policy && !policy_is_active(m, q->policy))
 		return err_detail(err, "policy", 0, 0, "no active policy \"%.64s\"", q->policy);
 	metrics_thresholds(m->policies, m->n_policies, q->policy, &m->thresholds);
-	if (set_window(m, q, err) < 0 || load_records(m, q, err) < 0)
+	if (set_window(m, q, err) < 0)
+		return -1;
+	m->in.bucket = q->accumulation && q->bucket >= 0 ? (enum metrics_bucket)q->bucket
+							 : metrics_bucket_default(&m->in.window);
+	if (window_limits(m, q, err) < 0 || load_records(m, q, err) < 0)
 		return -1;
 	struct metrics_input *in = &m->in;
 	in->service = q->service;
@@ -176,20 +198,18 @@ int metrics_load(const struct metrics_request *q, struct metrics_ctx *m, struct 
 	in->ios = m->ios;
 	in->n_ios = m->n_ios;
 	in->by_recorded = q->by_recorded;
-	in->bucket = metrics_bucket_default(&in->window);
+	in->rolling_usec = q->rolling;
 	return 0;
 }
 
 /* ---- GET /metrics: per service -------------------------------------------- */
 
-/* The figures of one service from a context loaded for every service. */
+/* The figures of one service from its changes (every impact) and drills:
+ * no rolling series (the gauges need the ratio and L only). */
 static void service_figures(const struct metrics_ctx *m, const char *service,
-			    struct metric_change *buf, struct metrics_service_figures *f)
+			    const struct metric_change *changes, size_t n,
+			    struct metrics_service_figures *f)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < m->n_rows; i++)
-		if (strcmp(m->rows[i].service, service) == 0)
-			buf[n++] = m->changes[i];
 	size_t n_drills;
 	const struct drill *drills = drills_of(m, service, &n_drills);
 	struct metrics_vl vl;
@@ -197,10 +217,10 @@ static void service_figures(const struct metrics_ctx *m, const char *service,
 	struct metrics_gbr gbr;
 	struct metrics_tempo tempo;
 	const struct metrics_window *w = &m->in.window;
-	metrics_vl(buf, n, w, &vl);
+	metrics_vl(changes, n, w, &vl);
 	metrics_rdpr(drills, n_drills, w, &rdpr);
-	metrics_gbr(buf, n, w, &gbr);
-	metrics_tempo(buf, n, w, &tempo);
+	metrics_gbr(changes, n, w, &gbr);
+	metrics_tempo(changes, n, w, &tempo);
 	f->service = service;
 	f->vl_median = vl.median.estimate;
 	f->vl_open = vl.n_open;
@@ -210,12 +230,64 @@ static void service_figures(const struct metrics_ctx *m, const char *service,
 	f->little_l = tempo.little_l;
 }
 
-static size_t service_index(const struct strlist *names, const char *service)
+/* A service name and its index in the names list, for bsearch by name. */
+struct service_slot {
+	const char *name;
+	size_t k;
+};
+
+static int cmp_slot(const void *a, const void *b)
 {
+	return strcmp(((const struct service_slot *)a)->name,
+		      ((const struct service_slot *)b)->name);
+}
+
+/* The names' slots sorted by name ("C" order). Caller frees. */
+static struct service_slot *service_slots(const struct strlist *names)
+{
+	struct service_slot *slots = xcalloc(names->n ? names->n : 1, sizeof(*slots));
 	for (size_t k = 0; k < names->n; k++)
-		if (strcmp(names->items[k], service) == 0)
-			return k;
-	return names->n;
+		slots[k] = (struct service_slot){names->items[k], k};
+	qsort(slots, names->n, sizeof(*slots), cmp_slot);
+	return slots;
+}
+
+/* The index of service in the names list, or names->n. */
+static size_t service_index(const struct service_slot *slots, size_t n, const char *service)
+{
+	struct service_slot key = {service, 0};
+	const struct service_slot *hit = bsearch(&key, slots, n, sizeof(*slots), cmp_slot);
+	return hit ? hit->k : n;
+}
+
+/* Each service's figures: the loaded changes grouped by service in one pass
+ * (one counting sort over the names), then each group computed alone. */
+static void figures_by_service(const struct metrics_ctx *m, const struct strlist *names,
+			       struct metrics_service_figures *f)
+{
+	struct service_slot *slots = service_slots(names);
+	size_t *start = xcalloc(names->n + 1, sizeof(*start));
+	size_t *owner = xcalloc(m->n_rows ? m->n_rows : 1, sizeof(*owner));
+	for (size_t i = 0; i < m->n_rows; i++) {
+		owner[i] = service_index(slots, names->n, m->rows[i].service);
+		if (owner[i] < names->n)
+			start[owner[i] + 1]++;
+	}
+	for (size_t k = 0; k < names->n; k++)
+		start[k + 1] += start[k];
+	struct metric_change *grouped = xcalloc(m->n_rows ? m->n_rows : 1, sizeof(*grouped));
+	size_t *fill = xcalloc(names->n ? names->n : 1, sizeof(*fill));
+	for (size_t i = 0; i < m->n_rows; i++)
+		if (owner[i] < names->n)
+			grouped[start[owner[i]] + fill[owner[i]]++] = m->changes[i];
+	for (size_t k = 0; k < names->n; k++)
+		service_figures(m, names->items[k], grouped + start[k], start[k + 1] - start[k],
+				&f[k]);
+	free(fill);
+	free(grouped);
+	free(owner);
+	free(start);
+	free(slots);
 }
 
 /* Confirmed IOs in the window per service and category, dated by effective_at. */
@@ -228,12 +300,14 @@ static int count_ios(const struct metrics_ctx *m, const struct strlist *names,
 	size_t n;
 	if (store_metrics_ios(&scope, &q, &ios, &n, err) < 0)
 		return -1;
+	struct service_slot *slots = service_slots(names);
 	for (size_t i = 0; i < n; i++) {
-		size_t k = service_index(names, ios[i].service);
+		size_t k = service_index(slots, names->n, ios[i].service);
 		if (k < names->n && ios[i].at != RTIME_NONE && ios[i].category >= 0 &&
 		    ios[i].category < IO_CAT_COUNT)
 			f[k].ios[ios[i].category]++;
 	}
+	free(slots);
 	store_metrics_ios_free(ios, n);
 	return 0;
 }
@@ -250,10 +324,7 @@ int metrics_by_service(int64_t now, struct strlist *names, struct metrics_servic
 		goto out;
 	struct metrics_service_figures *f = xcalloc(names->n ? names->n : 1, sizeof(*f));
 	size_t *planned = xcalloc(names->n ? names->n : 1, sizeof(*planned));
-	struct metric_change *buf = xcalloc(m.n_rows ? m.n_rows : 1, sizeof(*buf));
-	for (size_t k = 0; k < names->n; k++)
-		service_figures(&m, names->items[k], buf, &f[k]);
-	free(buf);
+	figures_by_service(&m, names, f);
 	if (store_metrics_planned(NULL, (const char *const *)names->items, names->n, planned, err) <
 		    0 ||
 	    count_ios(&m, names, f, err) < 0) {

@@ -22,7 +22,15 @@ struct metrics_request {
 	int io_only;
 	int64_t from, to;   /* RTIME_NONE: the thresholds' window ending now */
 	const char *policy; /* thresholds of this active policy; NULL: the strictest */
+	int64_t rolling;    /* the tempo series' span in microseconds; 0: 7 days */
 	int64_t now;
+	/* Limits checked before anything is loaded: /v1/metrics's weekly GBR
+	 * series (weekly) and /v1/ios/accumulation's buckets (accumulation, with
+	 * bucket: enum metrics_bucket, or -1 for the default) hold at most
+	 * METRICS_MAX_BUCKETS entries; too many is a detail on "from" or "bucket". */
+	int weekly;
+	int accumulation;
+	int bucket;
 	/* IOs to load (accumulation): */
 	int with_ios;
 	int by_recorded;
@@ -49,11 +57,12 @@ void metrics_ctx_release(struct metrics_ctx *m);
 
 /* Loads the active policies and thresholds (an unknown q->policy is a detail
  * on "policy"), sets the window (from >= to, or a window starting in the
- * future, is a detail on "from"), and loads the records: every effective
- * change of the service scope and io_only filter before asof (any impact:
- * core applies the impact filter), each with its closure and GBR inputs; the
- * drills; and the IOs when q->with_ios. m->in is ready for core's reports
- * (rolling, sustain and bucket left for the caller). */
+ * future, is a detail on "from"), and loads the records: the effective
+ * changes of the service scope and io_only filter effective in
+ * [metrics_carry_from(window, q->rolling), asof) (any impact: core applies
+ * the impact filter; older ones no figure looks at), each with its closure
+ * and GBR inputs; the drills; and the IOs when q->with_ios. m->in is ready
+ * for core's reports (sustain left for the caller). */
 int metrics_load(const struct metrics_request *q, struct metrics_ctx *m, struct err *err);
 
 /* Per-service gauges of GET /metrics, over the default window ending now. */

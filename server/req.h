@@ -32,7 +32,8 @@ struct req {
 	char repeated_query[64]; /* the first query parameter given twice, or "" */
 	const char *authorization;
 	const char *idempotency_key;
-	int idempotency_keys; /* how many Idempotency-Key headers came (more than 1: a 400) */
+	const char *content_type; /* the Content-Type header, or NULL */
+	int idempotency_keys;	  /* how many Idempotency-Key headers came (more than 1: a 400) */
 	const char *body;
 	size_t body_len;
 	int body_too_large;

@@ -154,6 +154,8 @@ struct io_filter {
 	int64_t after_id;
 	int limit;
 };
+/* Inserts io; fills id and labelled_after_outcome (true when its change has an
+ * incident link at this moment). A confirmed IO makes the change has_io. */
 int store_io_insert(struct io *io, const char *actor, struct err *err);
 int store_io_get(int64_t id, struct io *io, struct err *err);
 int store_io_list(const struct io_filter *f, struct io **out, size_t *n, int64_t *next,
@@ -265,6 +267,7 @@ struct metrics_scope {
 	const char *impact;  /* NULL: any; on the current impact (latest amendment) */
 	int io_only;	     /* only changes with a confirmed, non-retracted IO */
 	int64_t until;	     /* store_metrics_changes: current effective_at before this */
+	int64_t since;	     /* store_metrics_changes: and at or after this (RTIME_NONE: any) */
 };
 /* An effective change as the metrics read it, with every gate record. */
 struct metrics_change_row {
@@ -279,9 +282,11 @@ struct metrics_change_row {
 	char *shipped_while_blocked; /* JSON text or NULL */
 	struct gate_record_set records;
 };
-/* The effective changes of the scope whose current effective_at lies before
- * s->until, by id, with their results, approvals and bypasses (four queries in
- * all). The caller frees with store_metrics_changes_free. */
+/* The effective changes of the scope whose current effective_at lies in
+ * [s->since, s->until), by id, with their results, approvals and bypasses
+ * (four queries in all; the range is found through the effective_at index,
+ * never by reading the whole history). The caller frees with
+ * store_metrics_changes_free. */
 int store_metrics_changes(const struct metrics_scope *s, struct metrics_change_row **out, size_t *n,
 			  struct err *err);
 void store_metrics_changes_free(struct metrics_change_row *rows, size_t n);
@@ -319,14 +324,267 @@ struct store_key_id {
 	int64_t id;
 };
 void store_key_ids_free(struct store_key_id *k, size_t n);
-/* The changes of service whose key is among keys, by key (caller frees). */
-int store_import_changes_stored(const char *service, const struct strlist *keys,
-				struct store_key_id **out, size_t *n, struct err *err);
 /* The external keys among keys already stored as drills of service, appended
  * to found in key order. */
 int store_import_drills_stored(const char *service, const struct strlist *keys,
 			       struct strlist *found, struct err *err);
 /* Inserts d with its external key (unique per service: ERR_CONFLICT); fills d->id. */
 int store_import_drill_insert(struct drill *d, const char *external_key, struct err *err);
+/* A change of a FIT pilot pack's service already stored, as a re-import
+ * compares it with its pack row. */
+struct store_fit_stored {
+	char *key;
+	int64_t id;
+	int64_t effective_at; /* current (latest amendment) */
+	int has_io;	      /* a confirmed, non-retracted IO */
+	char *categories;     /* those IOs' categories, "data,evaluation"; NULL: none */
+	int bypassed;	      /* a bypass of the pack's gate */
+	int64_t closed_at;    /* the earliest result of the pack's gate; RTIME_NONE: none */
+};
+void store_fit_stored_free(struct store_fit_stored *s, size_t n);
+/* The changes of service whose key is among keys, with what a re-import of
+ * gate compares (caller frees with store_fit_stored_free; in no given order). */
+int store_import_fit_stored(const char *service, const char *gate, const struct strlist *keys,
+			    struct store_fit_stored **out, size_t *n, struct err *err);
+/* What every record of one FIT pilot import shares. */
+struct store_fit_batch {
+	const char *service, *actor, *role;
+	const char *gate; /* "fit-pilot.closure" */
+	int policy_version;
+	const char *evidence, *io_source, *bypass_reason, *bypass_snapshot;
+};
+/* One new change of the pack with its records (strings borrowed). */
+struct store_fit_row {
+	const char *key, *title;
+	enum impact impact;
+	int64_t effective_at;
+	int has_io; /* with a confirmed IO of category and io_description */
+	enum io_category category;
+	const char *io_description;
+	int64_t closed_at; /* RTIME_NONE: none; else a passing result of the gate */
+	int bypass;	   /* a bypass of the gate at effective_at */
+	int bypass_state;  /* enum gate_state at the bypass */
+	int64_t bypass_expires_at;
+	int64_t id; /* set */
+};
+/* Inserts rows[0..n) as effective changes with their review (has_io with the
+ * IO, else no_io), results and bypasses, in statements of a few thousand rows
+ * each (never one per row). Sets each row's id. ERR_CONFLICT when a key is
+ * taken. */
+int store_import_fit_changes(const struct store_fit_batch *b, struct store_fit_row *rows, size_t n,
+			     struct err *err);
+/* Records a passing result of b->gate at closed_at[i] for each stored change
+ * ids[i] (a closure a re-imported pack adds). */
+int store_import_fit_closures(const struct store_fit_batch *b, const int64_t *ids,
+			      const int64_t *closed_at, size_t n, struct err *err);
+/* Inserts drills[0..n) with their external keys (unique per service:
+ * ERR_CONFLICT), in batched statements; fills each drill's id. */
+int store_import_drills(struct drill *drills, const char *const *external_keys, size_t n,
+			struct err *err);
+
+/* Incidents (outcomes) and their links to changes (store_incidents.c). */
+struct incident;
+struct incident_link;
+struct incident_window;
+struct incident_filter {
+	const char *service;
+	const char *kind;
+	int64_t since; /* on occurred_at; RTIME_NONE when absent */
+	int64_t until;
+	int64_t after_id;
+	int limit;
+};
+/* Inserts inc (created_by set by the caller); fills id and created_at. A taken
+ * (service, external_key) is ERR_CONFLICT with a detail on external_key. */
+int store_incident_insert(struct incident *inc, struct err *err);
+/* "123" or "service:external_key" → id; ERR_NOT_FOUND when no such incident. */
+int store_incident_resolve(const char *ref, int64_t *id, struct err *err);
+int store_incident_get(int64_t id, struct incident *inc, struct err *err);
+/* A page by id; *next is the cursor or 0 (caller frees with store_incidents_free). */
+int store_incident_list(const struct incident_filter *f, struct incident **out, size_t *n,
+			int64_t *next, struct err *err);
+void store_incidents_free(struct incident *inc, size_t n);
+/* The links of one incident by id (caller frees with store_incident_links_free). */
+int store_incident_links(int64_t incident_id, struct incident_link **out, size_t *n,
+			 struct err *err);
+void store_incident_links_free(struct incident_link *l, size_t n);
+/* Inserts a link (incident_id, change_id, how, rule, rule_version, params,
+ * created_by from l); fills id, created_at and the change's service and key.
+ * A pair already linked is ERR_CONFLICT: links are made once, never moved. */
+int store_incident_link_insert(struct incident_link *l, struct err *err);
+/* The link-window step, set-based in one statement under a transaction lock:
+ * every outcome of w's service (all when NULL) and kinds with no link at all
+ * is linked to every change of its service whose current effective_at lies in
+ * [occurred_at - horizon, occurred_at], how window, rule "link-window" version
+ * 1, params {"horizon": w->horizon_text}. *unlinked counts the outcomes that
+ * had no link before; *made the links made, by incident then change (caller
+ * frees with store_incident_links_free). */
+int store_incident_link_window(const struct incident_window *w, const char *actor, size_t *unlinked,
+			       struct incident_link **made, size_t *n_made, struct err *err);
+
+/* Backtests (store_backtests.c; the rows a backtest reads: store_backtest_rows.c). */
+struct backtest_params;
+struct backtest_change;
+struct backtest_io;
+struct backtest_outcome;
+struct backtest_link;
+/* The rows a backtest of p reads, in core's shapes (core/backtest.h): the changes effective
+ * in [p->from, p->to) (current effective_at) of p's service and impacts (current impact), every
+ * IO of each (IOs contiguous per change, by id), and the outcomes that occurred before
+ * p->data_end with their links to those changes (links contiguous per outcome). Changes and
+ * outcomes are sorted by id. One statement, so one snapshot. The strings live in text.
+ * Release with store_backtest_rows_release. */
+struct store_backtest_rows {
+	struct backtest_change *changes;
+	size_t n_changes;
+	struct backtest_io *ios;
+	size_t n_ios;
+	struct backtest_outcome *outcomes;
+	size_t n_outcomes;
+	struct backtest_link *links;
+	size_t n_links;
+	char *text; /* every string of the rows, NUL-terminated, one allocation */
+};
+int store_backtest_rows(const struct backtest_params *p, struct store_backtest_rows *rows,
+			struct err *err);
+/* Frees everything rows holds; accepts zeroed rows. */
+void store_backtest_rows_release(struct store_backtest_rows *rows);
+/* A stored backtest. result is the JSON text exactly as stored (store_backtest_get only);
+ * parameters and counts are the result's members as JSON text (store_backtest_list only). */
+struct backtest_record {
+	int64_t id;
+	int64_t created_at;
+	char *created_by;
+	char *input_hash;
+	char *result;
+	char *parameters;
+	char *counts;
+};
+void backtest_record_release(struct backtest_record *b);
+/* Stores a backtest (params and result JSON text, kept byte for byte) made by actor at at;
+ * fills *id. */
+int store_backtest_insert(const char *params_json, const char *input_hash, const char *result_json,
+			  const char *actor, int64_t at, int64_t *id, struct err *err);
+/* The register summary of a window (GET /v1/summary): changes whose current effective_at lies
+ * in [from, to) of service (NULL: all), by current impact and review; their IOs by category and
+ * status (retracted ones apart, whatever their status) and how many were labelled after an
+ * outcome; outcomes of the service that occurred in [from, to), by kind and whether any link
+ * ties them to a change, and their links by how. */
+struct store_summary {
+	size_t changes[IMPACT_COUNT][REVIEW_COUNT];
+	size_t ios[IO_CAT_COUNT][3]; /* confirmed, candidate, retracted */
+	size_t ios_labelled_after_outcome;
+	size_t outcomes[3][2]; /* [enum backtest_kind][0 unlinked, 1 linked] */
+	size_t links[5];       /* [enum backtest_how] */
+};
+int store_summary(const char *service, int64_t from, int64_t to, struct store_summary *out,
+		  struct err *err);
+/* ERR_NOT_FOUND when there is no such backtest; the caller releases b. */
+int store_backtest_get(int64_t id, struct backtest_record *b, struct err *err);
+/* A page by id; *next is the cursor or 0 (caller releases each and frees the array). */
+int store_backtest_list(int64_t after_id, int limit, struct backtest_record **out, size_t *n,
+			int64_t *next, struct err *err);
+
+/* Flat-file imports (store_import_flat.c). */
+struct incident;
+/* Serializes flat imports of one kind (enum flat_kind) until the transaction
+ * ends, so a concurrent import of the same rows finds them stored. */
+int store_import_flat_lock(int kind, struct err *err);
+/* Tables whose rows carry an external identity per service. */
+enum store_keyed { STORE_KEYED_CHANGES, STORE_KEYED_INCIDENTS, STORE_KEYED_DRILLS };
+/* Appends to found "service:key" for every pair (services[i], keys[i]) already
+ * stored: a change's key, an incident's or drill's external_key. */
+int store_import_keys_stored(enum store_keyed table, const struct strlist *services,
+			     const struct strlist *keys, struct strlist *found, struct err *err);
+/* Change references ("123" or "service:key", as core checked them) to ids:
+ * one entry (key = the reference) per one found (caller frees with
+ * store_key_ids_free). */
+int store_import_resolve_changes(const struct strlist *refs, struct store_key_id **out, size_t *n,
+				 struct err *err);
+/* An IO recorded already: what makes an imported IO its duplicate. */
+struct store_io_identity {
+	int64_t change_id;
+	int category;
+	char *description;
+};
+/* The non-retracted IOs of the changes (caller frees with store_io_identities_free). */
+int store_import_ios_of(const int64_t *change_ids, size_t n_ids, struct store_io_identity **out,
+			size_t *n, struct err *err);
+void store_io_identities_free(struct store_io_identity *ios, size_t n);
+/* Inserts an imported incident (created_by actor); fills inc->id. ERR_CONFLICT
+ * when its external key is taken. */
+int store_import_incident_insert(struct incident *inc, const char *actor, struct err *err);
+/* Links each of the incidents that has an external key to every change of its
+ * service whose refs hold that key: how follow_up, rule "import-refs" version
+ * 1, params {"ref": key}; *n links made. */
+int store_import_incident_link_refs(const int64_t *incident_ids, size_t n_ids, const char *actor,
+				    size_t *n, struct err *err);
+
+/* Git history imports (store_import_git.c). */
+struct git_keyset;
+/* Serializes git imports into service until the transaction ends; service
+ * NULL: writes of import rules. */
+int store_git_import_lock(const char *service, struct err *err);
+/* A stored version of import rules (the YAML files of policies/import). */
+struct import_rules_row {
+	char *name;
+	int version;
+	char *yaml;
+	char sha256[65];
+	int64_t created_at;
+	char *created_by;
+};
+void import_rules_row_release(struct import_rules_row *row);
+/* The stored version of name (version 0: the latest); ERR_NOT_FOUND when none. */
+int store_import_rules_get(const char *name, int version, struct import_rules_row *row,
+			   struct err *err);
+/* What is stored of name: the version holding this sha256 (0: none), whether
+ * version is stored with other content, the latest version (0: none). */
+struct import_rules_state {
+	int same_content, version_taken, latest;
+};
+int store_import_rules_find(const char *name, const char *sha256, int version,
+			    struct import_rules_state *st, struct err *err);
+int store_import_rules_insert(const char *name, int version, const char *yaml, const char *sha256,
+			      const char *actor, struct err *err);
+/* Adds to set every key of service that is a full lowercase commit hash. */
+int store_git_known_keys(const char *service, struct git_keyset *set, struct err *err);
+/* rows: a JSON array of {key, title, impact, effective_at, author, refs,
+ * paths}, inserted in order as effective changes of service (history: no ship
+ * check) unless the key is stored; the keys inserted are appended to inserted. */
+int store_git_insert_changes(const char *service, const char *rows, const char *actor,
+			     struct strlist *inserted, struct err *err);
+/* rows: [{key, category, description, evidence}]: candidate IOs of the changes
+ * of service with those keys, with source; labelled_after_outcome as
+ * store_io_insert sets it (*labelled counts the true ones). */
+int store_git_insert_ios(const char *service, const char *source, const char *rows,
+			 const char *actor, size_t *inserted, size_t *labelled, struct err *err);
+/* Who and what writes the links of one import. */
+struct store_git_write {
+	const char *service;
+	const char *source; /* "rule:<name>@<version>" */
+	const char *rule;   /* the rules' name */
+	int rule_version;
+	const char *actor;
+};
+/* outcomes: [{external_key, kind, title, occurred_at}], each inserted unless
+ * its external key is stored (*inserted counts the new ones); links:
+ * [{external_key, target, how, params}], the incident linked to the change
+ * whose key is target unless that pair is linked already. made[how] counts
+ * the links made (revert, regression, follow_up: enum import_link_how). */
+int store_git_insert_outcomes(const struct store_git_write *w, const char *outcomes,
+			      const char *links, size_t *inserted, size_t made[3], struct err *err);
+/* links: [{key, target, how, params}] into change_links (links that are no
+ * outcome), unless stored; made[how] counts the new ones. */
+int store_git_insert_change_links(const struct store_git_write *w, const char *links,
+				  size_t made[3], struct err *err);
+/* Links every incident of the service whose external key is a ref of one of
+ * the changes keys (a JSON array) to that change: how follow_up, rule
+ * "import-refs" version 1, params {"ref"}, unless linked; *made counts them. */
+int store_git_link_refs(const struct store_git_write *w, const char *keys, size_t *made,
+			struct err *err);
+/* A dry run: everything written after begin is undone by end (a savepoint). */
+int store_git_dry_run_begin(struct err *err);
+int store_git_dry_run_end(struct err *err);
 
 #endif

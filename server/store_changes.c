@@ -12,7 +12,8 @@
 				  "array_to_json(c.refs)::text, c.boundary::text, c.review, "      \
 				  "c.shipped_while_blocked::text, " US(                            \
 					  "c.created_at") ", "                                     \
-							  "c.created_by"
+							  "c.created_by, "                         \
+							  "array_to_json(c.paths)::text"
 
 /* Parses a JSON array of strings that PostgreSQL produced. */
 static void strlist_from_json_text(struct strlist *l, const char *text)
@@ -43,6 +44,7 @@ static void change_from_row(const PGresult *res, int row, struct change *c)
 	c->shipped_while_blocked = store_get_strdup(res, row, 13);
 	c->created_at = store_get_time(res, row, 14);
 	c->created_by = store_get_strdup(res, row, 15);
+	strlist_from_json_text(&c->paths, PQgetvalue(res, row, 16));
 }
 
 static char *strlist_to_json_text(const struct strlist *l)

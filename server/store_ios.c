@@ -9,7 +9,9 @@
 	"i.id, i.change_id, c.service, c.key, i.category, i.description, i.status, i.source, "     \
 	"i.evidence, i.undo, " US("i.reversible_until") ", i.reversal_cost, " US(                  \
 		"i.recorded_at") ", i.recorded_by, " US("i.retracted_at") ", i.retracted_by, "     \
-									  "i.retracted_reason"
+									  "i.retracted_reason, "   \
+									  "i.labelled_after_"      \
+									  "outcome"
 
 static void io_from_row(const PGresult *res, int row, struct io *io)
 {
@@ -31,6 +33,7 @@ static void io_from_row(const PGresult *res, int row, struct io *io)
 	io->retracted_at = store_get_time(res, row, 14);
 	io->retracted_by = store_get_strdup(res, row, 15);
 	io->retracted_reason = store_get_strdup(res, row, 16);
+	io->labelled_after_outcome = strcmp(PQgetvalue(res, row, 17), "t") == 0;
 }
 
 /* A confirmed IO makes its change has_io (a one-way step). */
@@ -62,14 +65,18 @@ int store_io_insert(struct io *io, const char *actor, struct err *err)
 		io->reversal_cost,
 		actor,
 	};
+	/* labelled_after_outcome: the change already has an incident link now. */
 	PGresult *res = store_exec(
 		"INSERT INTO ios (change_id, category, description, status, source, evidence, undo,"
-		" reversible_until, reversal_cost, recorded_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10) RETURNING id",
+		" reversible_until, reversal_cost, recorded_by, labelled_after_outcome)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10,"
+		" EXISTS (SELECT 1 FROM incident_links l WHERE l.change_id = $1::bigint))"
+		" RETURNING id, labelled_after_outcome",
 		10, params, err);
 	if (!res)
 		return -1;
 	io->id = store_get_i64(res, 0, 0);
+	io->labelled_after_outcome = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
 	if (io->status == IO_CONFIRMED)
 		return mark_has_io(io->change_id, err);

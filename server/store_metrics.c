@@ -25,6 +25,27 @@
 	" scope AS (SELECT * FROM cur WHERE ($2::text IS NULL OR impact = $2)"                     \
 	"  AND (NOT $3::boolean OR has_io)) "
 
+/* The same scope for store_metrics_changes, bounded: only changes whose own
+ * effective_at lies in [$5 (NULL: any), $4), or that have an amendment of
+ * effective_at (their current one may lie anywhere), are looked at; the range
+ * is read through the effective_at index. */
+#define BOUNDED_SCOPE_CTE                                                                          \
+	"WITH cand AS (SELECT c.id FROM changes c WHERE c.effective_at < $4::timestamptz"          \
+	"  AND ($5::timestamptz IS NULL OR c.effective_at >= $5::timestamptz)"                     \
+	"  AND ($1::text IS NULL OR c.service = $1)"                                               \
+	" UNION SELECT a.change_id FROM change_amendments a WHERE a.effective_at IS NOT NULL),"    \
+	" cur AS (SELECT c.id, c.service, c.state, c.author, c.created_by,"                        \
+	" c.shipped_while_blocked,"                                                                \
+	" coalesce((SELECT a.effective_at FROM change_amendments a WHERE a.change_id = c.id"       \
+	"  AND a.effective_at IS NOT NULL ORDER BY a.id DESC LIMIT 1), c.effective_at) AS eff,"    \
+	" coalesce((SELECT a.impact FROM change_amendments a WHERE a.change_id = c.id"             \
+	"  AND a.impact IS NOT NULL ORDER BY a.id DESC LIMIT 1), c.impact) AS impact,"             \
+	" EXISTS (SELECT 1 FROM ios i WHERE i.change_id = c.id AND i.status = 'confirmed'"         \
+	"  AND i.retracted_at IS NULL) AS has_io"                                                  \
+	" FROM changes c JOIN cand ON cand.id = c.id WHERE ($1::text IS NULL OR c.service = $1))," \
+	" scope AS (SELECT * FROM cur WHERE ($2::text IS NULL OR impact = $2)"                     \
+	"  AND (NOT $3::boolean OR has_io)) "
+
 void store_metrics_changes_free(struct metrics_change_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
@@ -185,12 +206,13 @@ static int load_bypasses(struct metrics_change_row *rows, size_t n, const char *
 int store_metrics_changes(const struct metrics_scope *s, struct metrics_change_row **out, size_t *n,
 			  struct err *err)
 {
-	char until[RTIME_BUFSZ];
-	const char *params[4] = {s->service, s->impact, s->io_only ? "true" : "false",
-				 store_time_param(s->until, until)};
+	char until[RTIME_BUFSZ], since[RTIME_BUFSZ];
+	const char *params[5] = {s->service, s->impact, s->io_only ? "true" : "false",
+				 store_time_param(s->until, until),
+				 store_time_param(s->since, since)};
 	*out = NULL;
 	*n = 0;
-	PGresult *res = store_exec(SCOPE_CTE "SELECT s.id, s.service, " US(
+	PGresult *res = store_exec(BOUNDED_SCOPE_CTE "SELECT s.id, s.service, " US(
 					   "s.eff") ", s.impact, s.has_io,"
 						    " (SELECT string_agg(DISTINCT i.category, ',') "
 						    "FROM ios i WHERE i.change_id = s.id"
@@ -198,8 +220,9 @@ int store_metrics_changes(const struct metrics_scope *s, struct metrics_change_r
 						    " s.shipped_while_blocked::text, s.author, "
 						    "s.created_by FROM scope s"
 						    " WHERE s.state = 'effective' AND s.eff < "
-						    "$4::timestamptz ORDER BY s.id",
-				   4, params, err);
+						    "$4::timestamptz AND ($5::timestamptz IS NULL"
+						    " OR s.eff >= $5::timestamptz) ORDER BY s.id",
+				   5, params, err);
 	if (!res)
 		return -1;
 	size_t count = (size_t)PQntuples(res);

@@ -120,8 +120,10 @@ check_jq "import: ratchet's VL counts" \
 check_jq "import: ratchet's VL median (KM) 6h" .figures.ratchet.validation_lag.median.value 21600
 check_jq "import: ratchet's VL p90 undefined (S stays above 0.1)" \
 	.figures.ratchet.validation_lag.p90.value null
-check_jq "import: ratchet's VL rmean to tau = 6d" \
-	'.figures.ratchet.validation_lag.rmean | "\(.value) \(.tau)"' "144000 518400"
+# The restricted mean stops at the longest follow-up, F3's 4d (not the pack's 6d):
+# .8*2h + .6*4h + .4*42h + .2*2d.
+check_jq "import: ratchet's VL rmean to tau = 4d (the longest follow-up)" \
+	'.figures.ratchet.validation_lag.rmean | "\(.value) \(.tau) \(.reason)"' "109440 345600 null"
 check_jq "import: ratchet's RDPR 1 of 2" \
 	'.figures.ratchet.rdpr | "\(.value) \(.passed) \(.drills) \(.reasons.failed)"' "0.5 1 2 1"
 check_jq "import: ratchet's GBR per IO change 1 of 3" \
@@ -307,9 +309,11 @@ check_jq "no thresholds declared: each null, window 30d" \
 check_jq "VL counts" '.validation_lag | "\(.n) \(.closed) \(.open) \(.ungated) \(.closed_before_effective)"' \
 	"5 4 1 0 1"
 check_jq "VL KM median 6h, p90 null" '.validation_lag | "\(.median.value) \(.p90.value)"' "21600 null"
-# area under S to 7d: .8*2h + .6*4h + .4*42h + .2*5d
-check_jq "VL rmean 161280 over tau 7d" '.validation_lag.rmean | "\(.value) \(.tau)"' "161280 604800"
-check_close "VL rmean std_err (Greenwood-type, by hand)" 103170.74934301873 \
+# area under S to the longest follow-up, F3's 5d (not the 7d window): .8*2h + .6*4h +
+# .4*42h + .2*3d
+check_jq "VL rmean 126720 over tau 5d" '.validation_lag.rmean | "\(.value) \(.tau)"' "126720 432000"
+# sqrt(35.2h^2/20 + 33.6h^2/12 + 31.2h^2/6 + 14.4h^2/2)
+check_close "VL rmean std_err (Greenwood-type, by hand)" 73949.29289722789 \
 	"$(jv .validation_lag.rmean.std_err)"
 check_jq "VL closed median (type 7 of 0, 2h, 6h, 2d) and oldest open age 5d" \
 	'.validation_lag | "\(.closed_median) \(.oldest_open_age)"' "14400 432000"
@@ -330,11 +334,12 @@ check_jq "GBR weekly: one week" '.gbr.weekly | map("\(.start) \(.end) \(.numerat
 check_jq "tempo: tau_u 1d over 5 gated changes" \
 	'.tempo | "\(.tau_u.mean) \(.tau_u.median) \(.tau_u.changes) \(.tau_u_all.mean) \(.tau_u_all.changes)"' \
 	"86400 86400 5 86400 5"
-check_jq "tempo: tau_g = VL rmean and KM median" '.tempo.tau_g | "\(.rmean) \(.median)"' "161280 21600"
-check_close "tempo ratio 161280 / 86400" 1.8666666666666667 "$(jv .tempo.ratio)"
+check_jq "tempo: tau_g = VL rmean and KM median, to tau" \
+	'.tempo.tau_g | "\(.rmean) \(.median) \(.tau) \(.reason)"' "126720 21600 432000 null"
+check_close "tempo ratio 126720 / 86400" 1.4666666666666666 "$(jv .tempo.ratio)"
 # open time: 2h + 6h + 5d + 2d over 7d
 check_close "Little's L = 633600 s / 604800 s" 1.0476190476190477 "$(jv .tempo.little_l)"
-check_close "rel_diff" 0.4387755102040816 "$(jv .tempo.rel_diff)"
+check_close "rel_diff" 0.28571428571428564 "$(jv .tempo.rel_diff)"
 check_jq "tempo has no series in /v1/metrics" '.tempo | has("series")' false
 check_jq "accumulation summary" '.accumulation | "\(.shape) \(.ios) \(.bucket)"' \
 	"insufficient_data 3 day"
@@ -424,7 +429,7 @@ check_status "GET /v1/tempo → 200" 200
 check_jq "tempo: header" '"\(.window.from) \(.scope.service) \(.data.empty)"' \
 	"2026-06-01T00:00:00.000000Z fit false"
 check_jq "tempo: figures as in /v1/metrics" \
-	'"\(.tau_u.mean) \(.tau_g.rmean) \(.status) \(.threshold.value)"' "86400 161280 breach 1"
+	'"\(.tau_u.mean) \(.tau_g.rmean) \(.status) \(.threshold.value)"' "86400 126720 breach 1"
 check_jq "tempo: a point at each gated change" '[.series[].at] | join(",")' \
 	"2026-06-01T00:00:00.000000Z,2026-06-02T00:00:00.000000Z,2026-06-03T00:00:00.000000Z,2026-06-04T00:00:00.000000Z,2026-06-05T00:00:00.000000Z"
 check_jq "tempo: sustained over the last 3 points decided" \
@@ -496,6 +501,20 @@ bad "/v1/ios/accumulation?by=written" by
 bad "/v1/ios/accumulation?bucket=month" bucket
 bad "/v1/ios/accumulation?include_candidates=1" include_candidates
 bad "/v1/ios/accumulation?policy=targets" policy
+# At most 5000 buckets (or GBR weeks): 400 naming bucket (or from), saying how to widen.
+bad "/v1/ios/accumulation?from=0001-01-01&bucket=day" bucket
+bad "/v1/ios/accumulation?from=0001-01-01" bucket
+bad "/v1/metrics?from=0001-01-01" from
+api GET "/v1/ios/accumulation?service=fit&from=2000-01-01&to=2026-06-01&bucket=day"
+check_jq "9648 day buckets: the message says how to widen" '"\(.error.message)|\(.error.details[0].message)"' \
+	"the window holds 9648 whole days, more than 5000: use bucket=week or a window of at most 5000 days|at most 5000 buckets: use bucket=week or a window of at most 5000 days"
+api GET "/v1/ios/accumulation?service=fit&from=2012-09-22&to=2026-06-01&bucket=day"
+check_jq "exactly 5000 day buckets are fine" '"\(.bucket) \(.overall.counts | length)"' "day 5000"
+api GET "/v1/metrics?service=fit&from=0001-01-01&to=2026-06-01"
+check_jq "/v1/metrics over 2000 years: the weekly GBR limit named" .error.details[0].message \
+	"the window spans 105681 weeks; the weekly GBR series holds at most 5000: use a later from (or an earlier to)"
+api GET "/v1/tempo?service=fit&from=0001-01-01&to=2026-06-01"
+check_status "/v1/tempo has no weekly series: a long window is fine" 200
 api GET "/v1/metrics?impact=huge&io_only=maybe&bogus=1"
 check_jq "every problem listed" '[.error.details[].field] | sort | join(",")' "bogus,impact,io_only"
 api POST /v1/metrics '{}'
@@ -614,7 +633,10 @@ check_eq "/metrics: live's RDPR (one drill, passed)" 1 "$(sample ratchet_rdpr_ra
 check_eq "/metrics: live's GBR (no bypass of 2 required gates)" 0 "$(sample ratchet_gbr_ratio service=live)"
 check_eq "/metrics: live's planned change" 1 "$(sample ratchet_planned_changes service=live)"
 check_eq "/metrics: live's data IO" 1 "$(sample ratchet_ios category=data,service=live)"
-check_eq "/metrics: fit's open F3 keeps L at 1" 1 "$(sample ratchet_live_unevaluated_changes service=fit)"
+# fit's F3 is still open, but it took effect in June, more than one window (30d) before the
+# default window's start: L does not carry it in.
+check_eq "/metrics: fit's open F3, older than a window before from, is not in L" 0 \
+	"$(sample ratchet_live_unevaluated_changes service=fit)"
 
 # Request counters and latency histograms.
 count_of() {
@@ -669,6 +691,105 @@ check_status "RATCHET_METRICS_PUBLIC=true: no token needed" 200
 it_restart_server --metrics-public=false
 api GET /metrics "" -H "Authorization:"
 check_status "--metrics-public=false: token needed" 401
+# A boolean setting also takes its value as the next argument.
+it_restart_server --metrics-public false
+api GET /metrics "" -H "Authorization:"
+check_status "--metrics-public false: token needed" 401
+it_restart_server --metrics-public true
+api GET /metrics "" -H "Authorization:"
+check_status "--metrics-public true: no token needed" 200
+it_restart_server --metrics-public --max-body 4096
+api GET /metrics "" -H "Authorization:"
+check_status "--metrics-public followed by another option: true" 200
+it_restart_server
+
+# ---- re-importing an updated pack --------------------------------------------------------------
+
+# A closure the register lacks is recorded (new information, append-only); every other
+# difference between a pack row and its stored change is a conflict: reported, not applied.
+api POST /v1/import/fit-pilot "$(import_body fit-upd)"
+check_jq "fit-upd: first import, fit-pilot version 5" '"\(.changes.inserted) \(.policy.version)"' "5 5"
+UPDATED='change_id,effective_ts_utc,closure_ts_utc,is_io,io_category,bypass,notes
+F1,2026-06-01T00:00:00Z,2026-06-01T02:00:00Z,1,data,0,first
+F2,2026-06-02T01:00:00Z,2026-06-02T06:00:00Z,1,self_eval_gating,0,second
+F3,2026-06-03T00:00:00Z,2026-06-06T00:00:00Z,1,alignment,0,
+F4,2026-06-04T00:00:00Z,2026-06-03T23:00:00Z,1,data,0,closed before effective
+F5,2026-06-05T00:00:00Z,,0,,1,
+F6,2026-06-06T00:00:00Z,,0,,0,new
+'
+upd_counts() {
+	q "SELECT (SELECT count(*) FROM gate_policies) || ' ' || (SELECT count(*) FROM gate_bypasses) || ' ' ||
+		(SELECT count(*) FROM ios) || ' ' || (SELECT count(*) FROM change_amendments)"
+}
+before=$(upd_counts)
+api POST /v1/import/fit-pilot "$(import_body fit-upd "$UPDATED")"
+check_status "updated pack → 201" 201
+check_jq "updated: F6 inserted, F1..F5 duplicates, the same policy version" \
+	'"\(.changes.inserted) \(.changes.duplicates | join(",")) \(.policy.version)"' "1 F1,F2,F3,F4,F5 5"
+check_jq "updated: F3's closure recorded" '.changes.closures_recorded | join(",")' F3
+check_jq "updated: every other difference a conflict" \
+	'[.conflicts[] | "\(.key) \(.field) \(.stored) \(.pack)"] | join("|")' \
+	"F2 effective_ts_utc 2026-06-02T00:00:00.000000Z 2026-06-02T01:00:00.000000Z|F2 bypass 1 0|F3 io_category deployment alignment|F4 is_io 0 1|F5 closure_ts_utc 2026-06-07T00:00:00.000000Z null"
+check_eq "updated: F3's closure stored as a passing result at its time" \
+	"pass 2026-06-06 00:00 fit-pilot pack 5" \
+	"$(q "SELECT r.result || ' ' || to_char(r.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' ' || r.evidence || ' ' || r.policy_version
+		FROM gate_results r JOIN changes c ON c.id = r.change_id WHERE c.service = 'fit-upd' AND c.key = 'F3'")"
+check_eq "updated: conflicts not applied (no policy, bypass, IO or amendment written)" "$before" "$(upd_counts)"
+check_eq "updated: F2 keeps its effective time" "2026-06-02 00:00" \
+	"$(q "SELECT to_char(effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM changes WHERE service = 'fit-upd' AND key = 'F2'")"
+api GET "/v1/metrics?service=fit-upd&from=2026-06-01&to=2026-06-08"
+check_jq "updated: the register counts F3 closed now (F6 open)" \
+	'.validation_lag | "\(.n) \(.closed) \(.open)"' "6 5 1"
+api POST /v1/import/fit-pilot "$(import_body fit-upd "$UPDATED")"
+check_jq "the same update again: nothing recorded twice, the same conflicts" \
+	'"\(.changes.inserted) \(.changes.closures_recorded | length) \(.conflicts | length)"' "0 0 5"
+
+# A pack that writes nothing makes no policy version; the service governance is reserved.
+before=$(q "SELECT count(*) FROM gate_policies")
+api POST /v1/import/fit-pilot "$(import_body fit-empty 'change_id,effective_ts_utc,closure_ts_utc,is_io,io_category,bypass,notes
+' "")"
+check_status "a header-only pack → 201" 201
+check_jq "header-only: nothing inserted, no policy version" \
+	'"\(.changes.inserted) \(.policy.name) \(.policy.version)"' "0 fit-pilot null"
+check_eq "header-only: no policy version stored" "$before" "$(q "SELECT count(*) FROM gate_policies")"
+api POST /v1/import/fit-pilot "$(import_body governance)"
+check_status "--service governance → 400" 400
+check_jq "governance: named as reserved" '.error.details[0] | "\(.field) \(.message)"' \
+	'service "governance" is reserved: it holds the changes ratchet files itself when a policy is weakened'
+check_eq "governance: nothing written" "$before" "$(q "SELECT count(*) FROM gate_policies")"
+
+# Other active policies that gate the imported changes are listed: the register's figures
+# of them then differ from the pack's.
+put_policy other-gates 'policy: other-gates
+applies_to:
+  services: [fit-other]
+  impact: [high]
+gates:
+  - id: chk
+    kind: evaluation
+    phase: post
+'
+api POST /v1/import/fit-pilot "$(import_body fit-other)"
+check_jq "other policies: other-gates on the three IO (high-impact) changes" \
+	'[.other_policies[] | "\(.name) \(.version) \(.changes)"] | join("|")' "other-gates 1 3"
+api POST /v1/import/fit-pilot "$(import_body fit-upd "$UPDATED")"
+check_jq "no other policy for fit-upd" '.other_policies | length' 0
+
+# A handler that runs past --conn-timeout is not cut: the timeout bounds a slow sender only.
+it_restart_server --conn-timeout 1s
+it_psql -c "BEGIN; SELECT pg_advisory_xact_lock(727276); SELECT pg_sleep(3); COMMIT;" >/dev/null &
+LOCKER=$!
+for _ in $(seq 200); do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 727276 AND granted")" = 1 ] && break
+	sleep 0.05
+done
+api POST /v1/import/fit-pilot "$(import_body fit-slow)"
+check_status "an import waiting 3 s for the policy lock, --conn-timeout 1s → 201" 201
+check_jq "the slow import answered in full" '"\(.service) \(.changes.inserted)"' "fit-slow 5"
+wait "$LOCKER"
+check_eq "the connection was not closed by the reaper" 0 \
+	"$(grep -c 'closed a connection' "$IT_DIR/ratchetd.log")"
+it_restart_server
 
 # ---- body limits: --max-import for the import route, --max-body elsewhere ------------------------
 

@@ -55,9 +55,8 @@ f6() {
 # one IO change without closure (fit-003).
 # ratchet's: fit-003 censored at asof - eff = 70h = 252000. KM over 0, 6h, 12h, 48h (events) and
 # 70h (censored): S = .8 .6 .4 .2; median 12h (first S < .5), p90 never reached (S ends at .2).
-# Window from the earliest time (03-02 09:00) to asof (03-07 10:00): tau = 5d1h = 435600;
-# restricted mean = .8*6h + .6*6h + .4*36h + .2*(435600 - 172800) = 17280 + 12960 + 51840 +
-# 52560 = 134640.
+# The restricted mean stops at the longest follow-up, fit-003's 70h (not the 5d1h from the
+# earliest time to asof): .8*6h + .6*6h + .4*36h + .2*22h = 17280 + 12960 + 51840 + 15840 = 97920.
 check_rc "metrics --fit-pilot exits 0" 0 "$RATCHET" metrics --fit-pilot --changes "$CH" \
 	--drills "$DR" --category-map "$MAP" -o json
 FIT_JSON=$OUT
@@ -77,8 +76,8 @@ out "ratchet: VL n closed open" \
 	"5 4 1 0 1"
 out "ratchet: VL KM median 12h" .ratchet.validation_lag.median.value 43200
 out "ratchet: VL KM p90 not reached" .ratchet.validation_lag.p90.value null
-out "ratchet: VL restricted mean" .ratchet.validation_lag.rmean.value 134640
-out "ratchet: VL rmean tau = asof - earliest" .ratchet.validation_lag.rmean.tau 435600
+out "ratchet: VL restricted mean" .ratchet.validation_lag.rmean.value 97920
+out "ratchet: VL rmean tau = the longest follow-up" .ratchet.validation_lag.rmean.tau 252000
 out "ratchet: closed-only median (type 7)" .ratchet.validation_lag.closed_median 32400
 out "ratchet: oldest open 70h" .ratchet.validation_lag.oldest_open_age 252000
 out "ratchet: RDPR" '.ratchet.rdpr | "\(.passed)/\(.drills) \(.value) \(.reasons.failed)"' "1/2 0.5 1"
@@ -87,13 +86,16 @@ out "ratchet: GBR per IO change 1/3" \
 
 check_rc "metrics --fit-pilot table" 0 "$RATCHET" metrics --fit-pilot --changes "$CH" \
 	--drills "$DR" --category-map "$MAP"
-check_line "table: as of line" '^ratchet.s figures as of 2026-03-07T10:00:00.000000Z' "$OUT"
+check_line "table: as of line, computed from the pack" \
+	'^ratchet.s figures computed from the pack, not the register, as of 2026-03-07T10:00:00.000000Z' \
+	"$OUT"
 check_line "table: header" '^FIGURE +PACK +RATCHET +NOTE$' "$OUT"
 check_line "table: changes" '^changes +5 \(4 closed\) +5 \(4 closed, 1 open\) ' "$OUT"
 check_line "table: VL median pack 9h, ratchet 12h" '^VL median +9h +12h \[0s, -\] ' "$OUT"
 check_line "table: VL p90" '^VL p90 +1d13h +- \[12h, -\] +fewer than 90% ' "$OUT"
 check_line "table: VL p99" '^VL p99 +1d23h +- ' "$OUT"
-check_line "table: restricted mean" '^VL restricted mean +- +1d13h +.*up to 5d1h' "$OUT"
+check_line "table: restricted mean" \
+	'^VL restricted mean +- +1d3h +.*up to the longest follow-up, 2d22h' "$OUT"
 check_line "table: GBR per IO change" '^GBR per IO change +33\.3% \(1/3\) +33\.3% \(1/3\) ' "$OUT"
 check_line "table: RDPR with Wilson" '^RDPR +50\.0% \(1/2\) +50\.0% \(1/2\) \[9\.5%, 90\.5%\] ' "$OUT"
 check_line "table: IO changes missing closure" '^IO changes missing closure +1 ' "$OUT"
@@ -104,7 +106,7 @@ check_rc "metrics --fit-pilot -o csv" 0 "$RATCHET" metrics --fit-pilot --changes
 	--drills "$DR" --category-map "$MAP" -o csv
 check_eq "csv: header" "figure,pack,ratchet,lower,upper,reason" "$(head -n 1 <<<"$OUT")"
 check_line "csv: VL median row" '^vl_median,32400,43200,0,,$' "$OUT"
-check_line "csv: VL rmean row" '^vl_rmean,,134640,,,$' "$OUT"
+check_line "csv: VL rmean row" '^vl_rmean,,97920,,,$' "$OUT"
 check_line "csv: VL p90 row, as the JSON carries it" '^vl_p90,133920,,43200,,fewer than 90% of the evaluations closed$' "$OUT"
 check_line "csv: RDPR row" '^rdpr,0\.5,0\.5,0\.0945[0-9]*,0\.9054[0-9]*,$' "$OUT"
 check_eq "csv: eight figure rows" 9 "$(wc -l <<<"$OUT")"
@@ -332,7 +334,8 @@ out "VL: n closed open ungated closed-before-effective" \
 jq6 "VL: KM median = a1's lag" .validation_lag.median.value D1
 jq6 "VL: KM p90 = a1's lag" .validation_lag.p90.value D1
 jq6 "VL: restricted mean" .validation_lag.rmean.value "D2 + (D1 - D2) * 0.75"
-out "VL: rmean tau = asof - from" .validation_lag.rmean.tau "$TAU"
+# the restricted mean stops at the longest follow-up, a1's lag (not asof - from)
+jq6 "VL: rmean tau = the longest follow-up" .validation_lag.rmean.tau "D1"
 jq6 "VL: closed-only median (type 7)" .validation_lag.closed_median "(D1 + D2) / 2"
 jq6 "VL: oldest open = a3's age" .validation_lag.oldest_open_age C3
 out "VL: status breach (8d > 3d)" '.validation_lag | "\(.status) \(.reason)"' "breach null"
@@ -395,8 +398,9 @@ check_line "table: tempo ratio with threshold" '^tempo ratio +2\.[0-9]+ +- +- +1
 check_line "table: IO accumulation" '^IO accumulation +insufficient_data +- +4 ' "$OUT"
 check_line "table: false stability" '^false stability +no +.*too little data to classify' "$OUT"
 check_line "table: GBR weekly sparkline (1/3, 1/2)" '^GBR per week +▆█  2 weeks from' "$OUT"
-check_line "table: tempo ratio sparkline (two null points, 1.75, 2.33)" \
-	'^tempo ratio series +  ▆█  4 points' "$OUT"
+check_line "table: tempo ratio sparkline (four points without a ratio)" \
+	'^tempo ratio series +    +4 points \(gated changes. instants, at most 200 evenly sampled\), rolling; from - to -$' \
+	"$OUT"
 check_eq "table: no colour when stdout is not a terminal" 0 "$(grep -c $'\e' <<<"$OUT")"
 if command -v script >/dev/null; then
 	TTY_OUT=$(script -qfec "$RATCHET metrics ${W[*]}" /dev/null </dev/null 2>/dev/null)
@@ -424,21 +428,31 @@ check_rc "tempo -o json" 0 "$RATCHET" tempo "${W[@]}" -o json
 out "tempo: the same tau_u as metrics" '.tau_u.mean' 201600
 out "tempo: the same ratio as metrics" .ratio "$(jq -r .tempo.ratio <<<"$METRICS")"
 # One point per gated change: at B-8d and B-4d the trailing 7 days hold one gated change (no
-# tau_u); at B-2d a1 and a3 (tau_u 4d, both still open: tau_g = the span, 7d); at B-1d a1 a3 a4.
+# tau_u); at B-2d a1 and a3 (tau_u 4d), at B-1d a1 a3 a4. No evaluation had closed by any of
+# them (a1's and a2's closed now): no tau_g and no ratio, never the 7d span restated.
 out "tempo series: at" '[.series[].at] | join(" ")' \
 	"$(at6 "B - 8 * D") $(at6 "B - 4 * D") $(at6 "B - 2 * D") $(at6 "B - D")"
-out "tempo series: ratios" '[.series[] | .ratio // "null" | tostring] | join(" ")' \
-	"null null 1.75 2.3333333333333335"
+out "tempo series: tau_u, tau_g, ratios" \
+	'[.series[] | "\(.tau_u)/\(.tau_g)/\(.ratio)"] | join(" ")' \
+	"null/null/null null/null/null 345600/null/null 259200/null/null"
 out "tempo: sustained undecided with 4 points" '.sustained | "\(.value) \(.w)"' "null 10"
 check_rc "tempo --sustain 2" 0 "$RATCHET" tempo "${W[@]}" --sustain 2 -o json
-out "tempo --sustain 2: the last two points are above 1" '.sustained | "\(.value) \(.w)"' "true 2"
+out "tempo --sustain 2: undecided, the points have no ratio" \
+	'.sustained | "\(.value) \(.w) \(.reason)"' "null 2 a point in the sustain window has no ratio"
+check_rc "tempo --sustain 10000 (the server's limit)" 0 "$RATCHET" tempo "${W[@]}" --sustain 10000 -o json
+out "  ... sent" .sustained.w 10000
+check_rc "tempo --sustain 10001: a usage error, as the server's limit" 2 "$RATCHET" tempo \
+	--sustain 10001
+check_eq "  ... naming the range" \
+	"ratchet: tempo: invalid value '10001' for --sustain: want an integer from 1 to 10000; see 'ratchet tempo --help'" \
+	"$ERR"
 check_rc "tempo (table)" 0 "$RATCHET" tempo "${W[@]}"
 check_line "tempo table: ratio row" '^tempo ratio +2\.[0-9]+ +- +- +1 \(release\) +breach' "$OUT"
 check_line "tempo table: Little's L row" "^Little's L +[0-9.]+ " "$OUT"
-check_line "tempo table: sparkline" '^tempo ratio series +  ▆█  4 points.* from 1\.75 to 2\.333$' "$OUT"
+check_line "tempo table: sparkline" '^tempo ratio series +    +4 points.* from - to -$' "$OUT"
 check_rc "tempo -o csv" 0 "$RATCHET" tempo "${W[@]}" -o csv
 check_eq "tempo csv: header" "at,tau_u,tau_g,ratio,little_l" "$(head -n 1 <<<"$OUT")"
-check_eq "tempo csv: third point" "$(at6 "B - 2 * D"),345600,604800,1.75" \
+check_eq "tempo csv: third point" "$(at6 "B - 2 * D"),345600,," \
 	"$(sed -n 4p <<<"$OUT" | cut -d, -f1-4)"
 check_eq "tempo csv: a row per point" 5 "$(wc -l <<<"$OUT")"
 
@@ -527,16 +541,17 @@ check_rc "an auditor may not import (exit 1)" 1 "$RATCHET" --token "$AUD" "${IMP
 check_rc "an auditor reads the metrics" 0 "$RATCHET" --token "$AUD" metrics --service fit -o json
 
 # The imported service through `ratchet metrics`, window [03-01, 03-08): asof 03-08 00:00, so
-# fit-003 is censored at 3d12h = 302400 and tau = 7d: restricted mean = 17280 + 12960 + 51840 +
-# .2 * (604800 - 172800) = 168480. tau_u: 03-02 09:00 to 03-06 09:00 over 4 intervals (25h 26h
-# 19h 26h, median 25.5h). L: 6h + 48h + 84h (fit-003 to asof) + 0 + 12h = 150h over 168h.
+# fit-003 is censored at 3d12h = 302400, the longest follow-up and so tau: restricted mean =
+# 17280 + 12960 + 51840 + .2 * (302400 - 172800) = 108000. tau_u: 03-02 09:00 to 03-06 09:00
+# over 4 intervals (25h 26h 19h 26h, median 25.5h). L: 6h + 48h + 84h (fit-003 to asof) + 0 +
+# 12h = 150h over 168h.
 check_rc "metrics --service fit" 0 "$RATCHET" metrics --service fit --from 2026-03-01 \
 	--to 2026-03-08 -o json
 out "fit: VL counts" '.validation_lag | "\(.n) \(.closed) \(.open) \(.ungated) \(.closed_before_effective)"' \
 	"5 4 1 0 1"
 out "fit: VL median, rmean, oldest open" \
 	'.validation_lag | "\(.median.value) \(.rmean.value) \(.rmean.tau) \(.oldest_open_age) \(.closed_median)"' \
-	"43200 168480 604800 302400 32400"
+	"43200 108000 302400 302400 32400"
 out "fit: VL status ok (12h <= 3d)" .validation_lag.status ok
 out "fit: RDPR 1/2, the failed drill" '.rdpr | "\(.passed)/\(.drills) \(.reasons.failed) \(.status)"' \
 	"1/2 1 breach"
@@ -544,14 +559,64 @@ out "fit: GBR 1/3 (fit-002's bypass)" '.gbr | "\(.numerator)/\(.denominator) \(.
 	"1/3 3 1"
 out "fit: GBR per IO change 1/3" '.gbr.per_io_change | "\(.numerator)/\(.denominator)"' "1/3"
 out "fit: tau_u" '.tempo.tau_u | "\(.mean) \(.median) \(.changes)"' "86400 91800 5"
-out "fit: ratio = 168480 / 86400" .tempo.ratio 1.95
+out "fit: ratio = 108000 / 86400" .tempo.ratio 1.25
 out "fit: L = 150h / 168h" '.tempo.little_l * 168 * 1e9 | round / 1e9' 150
 out "fit: 3 IOs" '.accumulation | "\(.ios) \(.shape)"' "3 insufficient_data"
 check_rc "metrics --service fit (table)" 0 "$RATCHET" metrics --service fit --from 2026-03-01 \
 	--to 2026-03-08
 check_line "fit table: VL median" '^VL median +12h +\[0s, -\] +4/5 +3d \(release\) +ok ' "$OUT"
-check_line "fit table: restricted mean 1d23h" '^VL restricted mean +1d23h +- +4/5 ' "$OUT"
-check_line "fit table: tempo ratio" '^tempo ratio +1\.95 +- +- +1 \(release\) +breach ' "$OUT"
-check_line "fit table: L" "^Little's L +0\\.893 .*differs from the ratio by 54\\.2%\$" "$OUT"
+check_line "fit table: restricted mean 1d6h, to the longest follow-up" \
+	'^VL restricted mean +1d6h +- +4/5 .*up to 3d12h \(the longest follow-up\)' "$OUT"
+check_line "fit table: tempo ratio" '^tempo ratio +1\.25 +- +- +1 \(release\) +breach ' "$OUT"
+check_line "fit table: L" "^Little's L +0\\.893 .*differs from the ratio by 28\\.6%\$" "$OUT"
+
+# ---- import fit-pilot: roles, an updated pack, other policies ---------------------------------
+ENG=$(it_token eng1 engineer)
+check_rc "an engineer may not import (exit 1: it versions the policy)" 1 "$RATCHET" \
+	--token "$ENG" import fit-pilot --service fit-eng --changes "$CH" --drills "$DR" \
+	--category-map "$MAP"
+check_eq "  ... naming the roles allowed" \
+	'ratchet: role "engineer" may not POST /v1/import/fit-pilot; allowed: admin, release-manager' \
+	"$ERR"
+check_rc "import into fit-upd" 0 "$RATCHET" import fit-pilot --service fit-upd --changes "$CH" \
+	--drills "$DR" --category-map "$MAP"
+# The pack again with fit-003's closure (new: recorded) and fit-005 an hour later (a conflict).
+sed -e 's/^fit-003,2026-03-04T12:00:00Z,,/fit-003,2026-03-04T12:00:00Z,2026-03-06T00:00:00Z,/' \
+	-e 's/^fit-005,2026-03-06T09:00:00Z,/fit-005,2026-03-06T10:00:00Z,/' "$CH" >"$IT_DIR/changes-upd.csv"
+check_rc "import the updated pack" 0 "$RATCHET" import fit-pilot --service fit-upd \
+	--changes "$IT_DIR/changes-upd.csv" --drills "$DR" --category-map "$MAP"
+check_line "updated: all duplicates" \
+	'^changes: 0 inserted, 5 duplicates \(already stored: fit-001, fit-002, fit-003, fit-004, fit-005\)$' "$OUT"
+check_line "updated: fit-003's closure recorded" \
+	'^closures recorded on stored changes: 1 \(fit-003\)$' "$OUT"
+check_line "updated: the conflict counted" \
+	'^conflicts: 1 \(the pack differs from what is stored; not applied\)$' "$OUT"
+check_line "updated: the conflict, stored beside pack" \
+	'^  fit-005 effective_ts_utc: stored 2026-03-06T09:00:00\.000000Z, pack 2026-03-06T10:00:00\.000000Z$' \
+	"$OUT"
+check_eq "updated: no warning without other policies" "" "$ERR"
+check_rc "the updated pack -o csv" 0 "$RATCHET" --token "$RM" import fit-pilot --service fit-upd \
+	--changes "$IT_DIR/changes-upd.csv" --drills "$DR" --category-map "$MAP" -o csv
+check_eq "  ... the conflict as a warning on stderr" \
+	"ratchet: warning: 1 conflicts between the pack and what is stored, not applied (see the table or -o json)" \
+	"$ERR"
+# Into svc, where release gates the high-impact (IO) changes and eval-io the evaluation one.
+check_rc "import into svc" 0 "$RATCHET" import fit-pilot --service svc --changes "$CH" \
+	--drills "$DR" --category-map "$MAP"
+check_eq "svc: a warning names the other policies" \
+	"ratchet: warning: other active policies also gate these changes, so the register's figures for them differ from the pack's: eval-io version 1 (1 change), release version 1 (3 changes)" \
+	"$ERR"
+check_line "svc: the figures are the pack's" \
+	'^ratchet.s figures computed from the pack, not the register, as of ' "$OUT"
+
+# The bucket limit checked before anything is sent (exit 2).
+check_rc "accumulation over 5000 day buckets: a usage error" 2 env RATCHET_URL=http://127.0.0.1:1 \
+	"$RATCHET" accumulation --from 0001-01-01 --to 2026-01-01 --bucket day
+check_eq "  ... saying how to widen" \
+	"ratchet: accumulation: the window from 0001-01-01 holds more than 5000 whole days: use --bucket week or a later --from; see 'ratchet accumulation --help'" \
+	"$ERR"
+check_rc "accumulation over 5000 weeks (the default bucket): a usage error" 2 \
+	env RATCHET_URL=http://127.0.0.1:1 "$RATCHET" accumulation --from 0001-01-01
+check_has "  ... naming weeks" "holds more than 5000 whole weeks: use a later --from or an earlier --to" "$ERR"
 
 it_finish

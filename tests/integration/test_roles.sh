@@ -62,7 +62,22 @@ MATRIX=(
 	"GET /v1/metrics 200 $READERS"
 	"GET /v1/tempo 200 $READERS"
 	"GET /v1/ios/accumulation 200 $READERS"
-	"POST /v1/import/fit-pilot 201 $WRITERS"
+	"POST /v1/import/fit-pilot 201 admin release-manager"
+	"POST /v1/import/changes 201 $WRITERS"
+	"POST /v1/import/ios 201 $WRITERS"
+	"POST /v1/import/incidents 201 $WRITERS"
+	"POST /v1/import/drills 201 $WRITERS"
+	"POST /v1/import/git 201 $WRITERS"
+	"POST /v1/incidents 201 $WRITERS"
+	"GET /v1/incidents 200 $READERS"
+	"GET /v1/incidents/{} 200 $READERS"
+	"POST /v1/incidents/{}/links 201 $WRITERS"
+	"POST /v1/incidents/link-window 200 $WRITERS"
+	"POST /v1/events/deploy 200 admin release-manager engineer pipeline"
+	"POST /v1/backtests 201 $READERS"
+	"GET /v1/backtests 200 $READERS"
+	"GET /v1/backtests/{} 200 $READERS"
+	"GET /v1/summary 200 $READERS"
 	"GET /metrics 200 $READERS"
 )
 
@@ -134,10 +149,23 @@ mk_policy() {
 	[ "$STATUS" = 201 ] || { echo "mk_policy $1: $STATUS $BODY" >&2; return 1; }
 }
 
+# mk_incident TITLE: records an incident as admin; prints its id.
+mk_incident() {
+	RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/incidents "$(jq -cn --arg t "$1" \
+		'{kind:"incident", service:"roles", title:$t, occurred_at:"2026-01-01T00:00:00Z"}')"
+	[ "$STATUS" = 201 ] || { echo "mk_incident $1: $STATUS $BODY" >&2; return 1; }
+	jq -r .id <<<"$BODY"
+}
+
 FIX_CHANGE=$(mk_change fixture-change effective)
 mk_policy fixture-policy || _it_bail "fixture policy could not be created"
 FIX_IO=$(mk_io "$FIX_CHANGE")
 [ -n "$FIX_CHANGE" ] && [ -n "$FIX_IO" ] || _it_bail "fixtures could not be created"
+RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/backtests '{"quarter":"2026Q1","service":"roles"}'
+FIX_BACKTEST=$(jq -r .id <<<"$BODY")
+[ "$STATUS" = 201 ] && [ -n "$FIX_BACKTEST" ] || _it_bail "backtest fixture: $STATUS $BODY"
+FIX_INCIDENT=$(mk_incident fixture-incident)
+[ -n "$FIX_INCIDENT" ] || _it_bail "incident fixture could not be created"
 
 # Gate fixtures: a policy for service roles-gated whose approval gate and bypasses every writer
 # role may use; its changes are filed by the pipeline token (never an approver here).
@@ -220,8 +248,57 @@ prepare() {
 		UNCHANGED_WANT=0
 		;;
 	"GET /v1/ios/{}") REQ_PATH=/v1/ios/$FIX_IO ;;
+	"GET /v1/backtests") REQ_PATH=/v1/backtests ;;
+	"GET /v1/backtests/{}") REQ_PATH=/v1/backtests/$FIX_BACKTEST ;;
+	"GET /v1/summary") REQ_PATH="/v1/summary?from=2026-01-01&to=2026-12-01" ;;
+	"POST /v1/backtests")
+		REQ_PATH=/v1/backtests
+		REQ_BODY='{"quarter":"2026Q1","service":"roles"}'
+		UNCHANGED="SELECT count(*) FROM backtests"
+		UNCHANGED_WANT=$(q "$UNCHANGED")
+		;;
 	"GET /v1/metrics" | "GET /v1/tempo" | "GET /v1/ios/accumulation" | "GET /metrics")
 		REQ_PATH=$pat
+		;;
+	"POST /v1/import/changes")
+		k=$K
+		REQ_PATH="/v1/import/changes?format=csv"
+		REQ_BODY=$(printf 'key,title,service,impact\n%s,role test,roles,low\n' "$k")
+		UNCHANGED="SELECT count(*) FROM changes WHERE key = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/import/ios")
+		k=$K
+		id=$(mk_change "$K" effective)
+		REQ_PATH="/v1/import/ios?format=csv"
+		REQ_BODY=$(printf 'change,category,description\n%s,data,%s\n' "$id" "$k")
+		UNCHANGED="SELECT count(*) FROM ios WHERE description = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/import/incidents")
+		k=$K
+		REQ_PATH="/v1/import/incidents?format=csv"
+		REQ_BODY=$(printf 'kind,service,title,occurred_at\nincident,roles,%s,2026-01-01T00:00:00Z\n' "$k")
+		UNCHANGED="SELECT count(*) FROM incidents WHERE title = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/import/drills")
+		k=$K
+		REQ_PATH="/v1/import/drills?format=jsonl"
+		REQ_BODY=$(jq -cn --arg k "$k" '{service:"roles", performed_at:"2026-01-01T00:00:00Z",
+			rto_target:"1h", rpo_target:"1h", outcome:"restored", notes:$k}')
+		UNCHANGED="SELECT count(*) FROM drills WHERE notes = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/import/git")
+		# one commit in the JSON envelope (the raw body would need text/plain), with its rules
+		k=$K
+		REQ_PATH="/v1/import/git?service=$k"
+		REQ_BODY=$(jq -cn --arg l "$(printf '\x1e%s\x1f\x1froles\x1f2026-01-01T00:00:00Z\x1f2026-01-01T00:00:00Z\x1frole test\n\x1f\n' \
+			0123456789abcdef0123456789abcdef01234567 | base64 -w0)" \
+			'{log_base64: $l, rules_yaml: "name: roles-git\nversion: 1\n"}')
+		UNCHANGED="SELECT count(*) FROM changes WHERE service = '$k'"
+		UNCHANGED_WANT=0
 		;;
 	"POST /v1/import/fit-pilot")
 		k=$K
@@ -315,6 +392,43 @@ prepare() {
 		REQ_PATH=/v1/tokens/$k
 		UNCHANGED="SELECT (revoked_at IS NULL) FROM api_tokens WHERE name = '$k'"
 		UNCHANGED_WANT=t
+		;;
+	"GET /v1/incidents") REQ_PATH=/v1/incidents ;;
+	"GET /v1/incidents/{}") REQ_PATH=/v1/incidents/$FIX_INCIDENT ;;
+	"POST /v1/incidents")
+		k=$K
+		REQ_PATH=/v1/incidents
+		REQ_BODY=$(jq -cn --arg t "$k" '{kind:"incident", service:"roles", title:$t,
+			occurred_at:"2026-01-01T00:00:00Z"}')
+		UNCHANGED="SELECT count(*) FROM incidents WHERE title = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/incidents/{}/links")
+		id=$(mk_incident "$K")
+		REQ_PATH=/v1/incidents/$id/links
+		REQ_BODY=$(jq -cn --arg c "$FIX_CHANGE" '{change:$c, how:"explicit"}')
+		UNCHANGED="SELECT count(*) FROM incident_links WHERE incident_id = $id"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/incidents/link-window")
+		# a service of its own: one unlinked incident, one change an hour before it
+		k=$K
+		RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/changes "$(jq -cn --arg s "$k" \
+			'{key:"w", title:"t", service:$s, impact:"low", effective_at:"2026-01-01T00:00:00Z"}')"
+		RATCHET_TOKEN=$ADMIN_TOKEN api POST /v1/incidents "$(jq -cn --arg s "$k" \
+			'{kind:"incident", service:$s, title:"w", occurred_at:"2026-01-01T01:00:00Z"}')"
+		REQ_PATH=/v1/incidents/link-window
+		REQ_BODY=$(jq -cn --arg s "$k" '{horizon:"1d", service:$s}')
+		UNCHANGED="SELECT count(*) FROM incident_links l JOIN incidents i ON i.id = l.incident_id WHERE i.service = '$k'"
+		UNCHANGED_WANT=0
+		;;
+	"POST /v1/events/deploy")
+		k=$K
+		id=$(mk_change "$k")
+		REQ_PATH=/v1/events/deploy
+		REQ_BODY=$(jq -cn --arg k "$k" '{service:"roles", key:$k, status:"success"}')
+		UNCHANGED="SELECT state FROM changes WHERE id = $id"
+		UNCHANGED_WANT=planned
 		;;
 	*)
 		REQ_PATH=

@@ -12,6 +12,9 @@
 #include <math.h>
 
 #include "backtest.h"
+#include "backtest_int.h"
+#include "hash.h"
+#include "jcs.h"
 #include "core.h"
 #include "err.h"
 #include "json.h"
@@ -362,6 +365,42 @@ static void test_missed_outcomes_are_listed_most_severe_first_with_their_links(v
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(m, "occurred_at")->valuestring,
 			    "2026-07-20T00:00:00.000000Z");
 	cJSON_Delete(j);
+	backtest_result_release(&r);
+}
+
+/* An incident record may have no severity (a rollback read from history): it is null in the
+ * JSON, null in the input hash (not a severity of 0), and listed after sev4. */
+static void test_an_outcome_without_a_severity_is_null_and_listed_last(void **state)
+{
+	(void)state;
+	struct backtest_change c[2] = {chg(1, IMPACT_HIGH, T0 + DAY, NULL, 0),
+				       chg(2, IMPACT_HIGH, T0 + DAY, NULL, 0)};
+	struct backtest_link l1[1] = {lnk(1, BACKTEST_REVERT)}, l2[1] = {lnk(2, BACKTEST_EXPLICIT)};
+	struct backtest_outcome o[2] = {oc(30, BACKTEST_ROLLBACK, 0, T0 + 2 * DAY, l1, 1),
+					oc(31, BACKTEST_INCIDENT, 4, T0 + 3 * DAY, l2, 1)};
+	struct backtest_params p = params();
+	struct backtest_result r;
+	run_ok(c, N(c), o, N(o), &p, &r);
+	assert_int_equal(r.n_missed, 2);
+	assert_int_equal(r.missed[0].outcome->id, 31);
+	assert_int_equal(r.missed[1].outcome->id, 30);
+	cJSON *j = backtest_to_json(&r);
+	const cJSON *m =
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "missed_outcomes"), 1);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(m, "severity")));
+	struct err err;
+	err_init(&err);
+	char *md = backtest_to_markdown(j, 1, &err);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "| rollback | \xE2\x80\x94 |"));
+	free(md);
+	cJSON_Delete(j);
+	char base[HASH_HEX_LEN + 1], other[HASH_HEX_LEN + 1];
+	struct backtest_input in = {c, N(c), o, N(o)};
+	assert_int_equal(backtest_input_hash(&in, &p, base, &err), 0);
+	o[0].severity = 4;
+	assert_int_equal(backtest_input_hash(&in, &p, other, &err), 0);
+	assert_string_not_equal(base, other);
 	backtest_result_release(&r);
 }
 
@@ -1081,6 +1120,84 @@ static void test_random_registers_match_the_reference_implementation(void **stat
 	cJSON_Delete(root);
 }
 
+/* The input hash's text written directly equals the JCS of the rows as a JSON tree (the
+ * definition), and the hash is its SHA-256. */
+static void assert_hash_text_is_jcs(const struct backtest_input *in,
+				    const struct backtest_params *p, const char *what)
+{
+	struct bt_scope s;
+	bt_scope(in, p, &s);
+	struct err err;
+	err_init(&err);
+	cJSON *tree = bt_hash_rows_json(in, p, &s);
+	char *want = jcs_canonicalize(tree, &err);
+	char *got = bt_hash_text(in, p, &s, &err);
+	assert_non_null(want);
+	assert_non_null(got);
+	if (strcmp(want, got) != 0) {
+		size_t i = 0;
+		while (want[i] && want[i] == got[i])
+			i++;
+		print_error("%s: canonical texts differ at byte %zu: ...%.60s vs ...%.60s\n", what,
+			    i, want + (i > 20 ? i - 20 : 0), got + (i > 20 ? i - 20 : 0));
+		fail();
+	}
+	char direct[HASH_HEX_LEN + 1], text[HASH_HEX_LEN + 1];
+	assert_int_equal(backtest_input_hash(in, p, direct, &err), 0);
+	hash_sha256_hex(want, strlen(want), text);
+	assert_string_equal(direct, text);
+	free(want);
+	free(got);
+	cJSON_Delete(tree);
+	bt_scope_release(&s);
+}
+
+static void test_the_hashed_text_is_the_jcs_of_the_rows(void **state)
+{
+	(void)state;
+	struct two_strata t;
+	two_strata_build(&t);
+	struct backtest_params p = params();
+	struct backtest_input in = {t.changes, N(t.changes), t.outcomes, N(t.outcomes)};
+	assert_hash_text_is_jcs(&in, &p, "two strata");
+	/* strings that need escapes, non-ASCII text, a null severity and key, big ids */
+	struct backtest_io ios[2] = {io_at(INT64_C(9007199254740991), IO_CAT_OPTIONALITY, T0),
+				     {7, IO_CAT_DATA, IO_CANDIDATE, T0 - DAY, true, true}};
+	struct backtest_change c[2] = {
+		chg(1, IMPACT_MEDIUM, T0 + DAY, ios, 2),
+		chg(INT64_C(4503599627370497), IMPACT_HIGH, T0 + DAY, NULL, 0)};
+	c[0].key = "quote \" back \\ tab \t nl \n cr \r ff \f bs \b bell \a del \x7f";
+	c[1].service = "svc";
+	c[1].key = "caf\xC3\xA9 \xF0\x9F\x90\x88 \xE2\x80\x94";
+	struct backtest_link l[3] = {{1, BACKTEST_REVERT, "git", "12"},
+				     {INT64_C(4503599627370497), BACKTEST_WINDOW, NULL, NULL},
+				     {1, BACKTEST_EXPLICIT, NULL, NULL}};
+	struct backtest_outcome o[2] = {oc(5, BACKTEST_INCIDENT, 0, T0 + 2 * DAY, l, 3),
+					oc(3, BACKTEST_ROLLBACK, 2, T0 + 3 * DAY, l, 1)};
+	o[0].title = "t\xC3\xAFtle \x01";
+	o[0].external_key = NULL;
+	o[1].external_key = "#12";
+	struct backtest_input odd = {c, N(c), o, N(o)};
+	p.population = BACKTEST_POP_ALL;
+	assert_hash_text_is_jcs(&odd, &p, "odd strings");
+	/* the vectors' random registers */
+	cJSON *root = vectors_load("backtest");
+	const cJSON *regs = cJSON_GetObjectItemCaseSensitive(root, "registers");
+	for (const cJSON *reg = regs->child; reg; reg = reg->next) {
+		struct loaded L;
+		load_register(reg, &L);
+		struct backtest_params q;
+		struct err err;
+		err_init(&err);
+		const cJSON *pj = cJSON_GetObjectItemCaseSensitive(reg, "parameters");
+		assert_int_equal(backtest_params_from_json(pj, T0 + 365 * DAY, &q, &err), 0);
+		struct backtest_input rin = {L.changes, L.n_changes, L.outcomes, L.n_outcomes};
+		assert_hash_text_is_jcs(&rin, &q, str_of(reg, "name"));
+		loaded_free(&L);
+	}
+	cJSON_Delete(root);
+}
+
 /* ---- parameters and errors ---- */
 
 /* Parses json as parameters at now = T0 + 200d. The strings of p borrow from the body, kept
@@ -1175,6 +1292,7 @@ static void test_invalid_rows_are_refused(void **state)
 	backtest_result_release(&r);
 	c[1].id = 2;
 	struct backtest_outcome o[1] = {oc(50, BACKTEST_INCIDENT, 5, T0, NULL, 0)};
+	/* 0 (not recorded) is allowed; 5 is not */
 	in.outcomes = o;
 	in.n_outcomes = 1;
 	err_init(&err);
@@ -1327,9 +1445,11 @@ int main(void)
 			test_re_running_gives_identical_json_and_row_order_does_not_matter),
 		cmocka_unit_test(test_the_input_hash_changes_with_any_used_row_and_not_with_order),
 		cmocka_unit_test(test_random_registers_match_the_reference_implementation),
+		cmocka_unit_test(test_the_hashed_text_is_the_jcs_of_the_rows),
 		cmocka_unit_test(test_parameters_read_a_quarter_or_a_window_with_defaults),
 		cmocka_unit_test(test_bad_parameters_are_each_reported),
 		cmocka_unit_test(test_invalid_rows_are_refused),
+		cmocka_unit_test(test_an_outcome_without_a_severity_is_null_and_listed_last),
 		cmocka_unit_test(test_the_markdown_report_opens_with_the_missed_outcomes),
 		cmocka_unit_test(test_the_markdown_report_says_when_nothing_was_missed),
 		cmocka_unit_test(test_csv_has_a_row_per_exposure_with_empty_nulls_and_reasons),

@@ -377,7 +377,7 @@ static void test_round_trip_prints_every_field_exactly(void **state)
 	c.created_by = xstrdup("pipeline@ci");
 	cJSON *o = change_to_json(&c, NULL, 0, 0);
 	assert_member_names(o, "id,key,title,service,impact,state,planned_for,effective_at,author,"
-			       "links,refs,boundary,review,shipped_while_blocked,created_at,"
+			       "links,refs,boundary,paths,review,shipped_while_blocked,created_at,"
 			       "created_by,current,amendments");
 	assert_member(o, "id", "17");
 	assert_member(o, "key", "\"PR-1234\"");
@@ -391,6 +391,7 @@ static void test_round_trip_prints_every_field_exactly(void **state)
 	assert_member(o, "links", "[\"https://ci.example/1\",\"https://ci.example/2\"]");
 	assert_member(o, "refs", "[\"#1234\"]");
 	assert_member(o, "boundary", "{\"models\":[\"m1\"],\"max_lag\":3}");
+	assert_member(o, "paths", "[]");
 	assert_member(o, "review", "\"unreviewed\"");
 	assert_member(o, "shipped_while_blocked", "null");
 	assert_member(o, "created_at", "\"2026-12-03T17:55:27.123456Z\"");
@@ -416,6 +417,8 @@ static void test_to_json_of_a_minimal_change_writes_nulls_and_empty_values(void 
 	c.review = REVIEW_HAS_IO;
 	c.shipped_while_blocked =
 		xstrdup("{\"gates\":[{\"name\":\"eval\",\"state\":\"blocked\"}]}");
+	strlist_push(&c.paths, "lib/vtls/openssl.c");
+	strlist_push(&c.paths, "docs/caf\xef\xbf\xbd.txt");
 	cJSON *o = change_to_json(&c, NULL, 0, 0);
 	assert_member(o, "state", "\"effective\"");
 	assert_member(o, "impact", "\"medium\"");
@@ -425,6 +428,7 @@ static void test_to_json_of_a_minimal_change_writes_nulls_and_empty_values(void 
 	assert_member(o, "links", "[]");
 	assert_member(o, "refs", "[]");
 	assert_member(o, "boundary", "{}");
+	assert_member(o, "paths", "[\"lib/vtls/openssl.c\",\"docs/caf\xef\xbf\xbd.txt\"]");
 	assert_member(o, "review", "\"has_io\"");
 	assert_member(o, "shipped_while_blocked",
 		      "{\"gates\":[{\"name\":\"eval\",\"state\":\"blocked\"}]}");
@@ -454,7 +458,7 @@ static void test_to_json_with_detail_adds_ios_and_gates(void **state)
 	io.source = xstrdup("manual");
 	cJSON *o = change_to_json(&c, &io, 1, 1);
 	assert_member_names(o, "id,key,title,service,impact,state,planned_for,effective_at,author,"
-			       "links,refs,boundary,review,shipped_while_blocked,created_at,"
+			       "links,refs,boundary,paths,review,shipped_while_blocked,created_at,"
 			       "created_by,current,amendments,ios,gates");
 	const cJSON *ios = cJSON_GetObjectItemCaseSensitive(o, "ios");
 	assert_int_equal(cJSON_GetArraySize(ios), 1);

@@ -394,6 +394,34 @@ static void test_errors_are_sticky(void **state)
 	csv_reader_free(r);
 }
 
+static void test_skip_count_reports_a_bad_record_alone_and_reads_on(void **state)
+{
+	(void)state;
+	const char *data = "a,b\n1,2,3,\"4\n5\"\n6\n7,8\n\"9\n";
+	struct csv_reader *r = csv_reader_from_memory(data, strlen(data), 0);
+	csv_set_skip_count(r, true);
+	struct err err;
+	err_init(&err);
+	assert_int_equal(csv_read_header(r, &err), 0);
+	assert_int_equal(csv_next(r, &err), -2);
+	assert_string_equal(err.message, "2:4: record has more than 2 fields (as the header)");
+	assert_int_equal(err.details[0].line, 2);
+	assert_int_equal(err.details[0].column, 4);
+	assert_int_equal(csv_nfields(r), 0);
+	err_init(&err);
+	assert_int_equal(csv_next(r, &err), -2);
+	assert_string_equal(err.message, "4:2: record has 1 field, expected 2 (as the header)");
+	err_init(&err);
+	assert_int_equal(csv_next(r, &err), 1);
+	assert_int_equal(csv_line(r), 5);
+	assert_string_equal(csv_field(r, 1), "8");
+	/* other errors stay sticky */
+	assert_int_equal(csv_next(r, &err), -1);
+	assert_string_equal(err.message, "6:1: unterminated quoted field");
+	assert_int_equal(csv_next(r, &err), -1);
+	csv_reader_free(r);
+}
+
 static void test_a_failing_read_callback_is_an_error(void **state)
 {
 	(void)state;
@@ -507,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_records_past_the_cap_are_too_large_errors),
 		cmocka_unit_test(test_errors_are_sticky),
+		cmocka_unit_test(test_skip_count_reports_a_bad_record_alone_and_reads_on),
 		cmocka_unit_test(test_a_failing_read_callback_is_an_error),
 		cmocka_unit_test(test_the_olmo_190m_export_parses),
 	};

@@ -483,9 +483,10 @@ static void test_ratchet_censored_figures_of_the_pack(void **state)
 	assert_int_equal(m.vl.n_closed_before_effective, 1);
 	assert_close(m.vl.median.estimate, 43200, 0, 0);
 	assert_int_equal(m.vl.p90.status, STATS_UNDEFINED);
-	/* 6h * 4/5 + 6h * 3/5 + 12h * 2/5 + (144h - 24h) / 5 */
-	assert_close(m.vl.rmean.tau, 518400, 0, 0);
-	assert_close(m.vl.rmean.estimate, 133920, 1e-12, 0);
+	/* up to the longest follow-up, c3's 96h (not the pack's 144h):
+	 * 6h * 4/5 + 6h * 3/5 + 12h * 2/5 + (96h - 24h) / 5 */
+	assert_close(m.vl.rmean.tau, 345600, 0, 0);
+	assert_close(m.vl.rmean.estimate, 99360, 1e-12, 0);
 	assert_close(m.vl.closed_median, 32400, 0, 0);
 	assert_close(m.vl.oldest_open_age, 345600, 0, 0);
 	/* the drills: restored within targets, and failed */
@@ -507,7 +508,7 @@ static void test_ratchet_censored_figures_of_the_pack(void **state)
 	assert_int_equal(m.vl.n, 5);
 	assert_int_equal(m.rdpr.n, 0);
 	assert_string_equal(m.rdpr.reason, "no drills in the window");
-	assert_close(m.vl.rmean.tau, 4 * 86400, 0, 0);
+	assert_close(m.vl.rmean.tau, 2 * 86400, 0, 0); /* c3 open 2 days */
 	/* earlier: c2's closure is after asof, so it is open; c4 and c5 are out */
 	fit_pack_metrics(&p, ts("2026-01-06T12:00:00Z"), &m);
 	assert_int_equal(m.vl.n, 2);
@@ -520,6 +521,35 @@ static void test_ratchet_censored_figures_of_the_pack(void **state)
 	fit_pack_metrics(&empty, RTIME_NONE, &m);
 	assert_int_equal(m.window.asof, RTIME_NONE);
 	assert_int_equal(m.vl.n, 0);
+}
+
+static void test_a_pack_with_no_closure_has_no_restricted_mean(void **state)
+{
+	(void)state;
+	/* one IO change, open 7h40m at the pack's last timestamp (a drill) */
+	struct fit_pack p;
+	struct err err;
+	err_init(&err);
+	assert_int_equal(parse(CH "c1,2026-01-05T00:00:00Z,,1,data,0,\n",
+			       DR "d1,,2026-01-05T07:40:00Z,60,15,1,\n", NULL, &p, &err),
+			 0);
+	struct fit_pack_metrics m;
+	fit_pack_metrics(&p, RTIME_NONE, &m);
+	assert_int_equal(m.vl.n, 1);
+	assert_int_equal(m.vl.n_open, 1);
+	assert_true(isnan(m.vl.rmean.estimate));
+	assert_close(m.vl.rmean.tau, 7 * 3600 + 40 * 60, 0, 0);
+	assert_string_equal(m.vl.rmean_reason, "no evaluation closed: a restricted mean would "
+					       "restate the follow-up time");
+	cJSON *j = metrics_vl_to_json(&m.vl, MSTATUS_NONE);
+	const cJSON *rmean = cJSON_GetObjectItem(j, "rmean");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(rmean, "value")));
+	assert_close(cJSON_GetObjectItem(rmean, "tau")->valuedouble, 27600, 0, 0);
+	assert_string_equal(cJSON_GetObjectItem(rmean, "reason")->valuestring,
+			    "no evaluation closed: a restricted mean would restate the follow-up "
+			    "time");
+	cJSON_Delete(j);
+	fit_pack_release(&p);
 }
 
 static void test_the_figures_json_puts_pack_and_ratchet_side_by_side(void **state)
@@ -550,7 +580,7 @@ static void test_the_figures_json_puts_pack_and_ratchet_side_by_side(void **stat
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(vl, "status")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(vl, "p90"), "value")));
 	assert_close(cJSON_GetObjectItem(cJSON_GetObjectItem(vl, "rmean"), "value")->valuedouble,
-		     133920, 1e-12, 0);
+		     99360, 1e-12, 0);
 	const cJSON *rdpr = cJSON_GetObjectItem(r, "rdpr");
 	assert_close(cJSON_GetObjectItem(rdpr, "value")->valuedouble, 0.5, 0, 0);
 	assert_false(cJSON_HasObjectItem(rdpr, "list"));
@@ -596,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_the_pack_rows_are_read_as_written),
 		cmocka_unit_test(test_the_pack_figures_are_computed_the_pack_way),
 		cmocka_unit_test(test_ratchet_censored_figures_of_the_pack),
+		cmocka_unit_test(test_a_pack_with_no_closure_has_no_restricted_mean),
 		cmocka_unit_test(test_the_figures_json_puts_pack_and_ratchet_side_by_side),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -316,7 +316,8 @@ static void test_to_json_writes_every_field_and_nulls(void **state)
 			       "\"source\":\"manual\",\"evidence\":null,\"undo\":null,"
 			       "\"reversible_until\":null,\"reversal_cost\":null,"
 			       "\"recorded_at\":\"2026-12-03T17:55:27.000000Z\","
-			       "\"recorded_by\":\"alice\",\"retracted\":null}");
+			       "\"recorded_by\":\"alice\",\"labelled_after_outcome\":false,"
+			       "\"retracted\":null}");
 	free(s);
 	cJSON_Delete(o);
 	io_release(&io);

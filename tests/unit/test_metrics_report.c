@@ -180,7 +180,8 @@ static void test_the_metrics_object_has_every_figure_exact(void **state)
 	assert_num(j, "thresholds.validation_lag.value", 21600, 0);
 	assert_str(j, "thresholds.validation_lag.policy", "rel");
 	assert_num(j, "thresholds.gbr.value", 0.5, 0);
-	/* VL: lags 2h, 6h and one censored at 12d; S = 2/3, 1/3 */
+	/* VL: lags 2h, 6h and one censored at 12d; S = 2/3, 1/3; the restricted mean up
+	 * to the longest follow-up, 12d: 2h + 4h * 2/3 + 282h / 3 */
 	assert_num(j, "validation_lag.n", 3, 0);
 	assert_num(j, "validation_lag.closed", 2, 0);
 	assert_num(j, "validation_lag.open", 1, 0);
@@ -188,8 +189,9 @@ static void test_the_metrics_object_has_every_figure_exact(void **state)
 	assert_num(j, "validation_lag.closed_before_effective", 0, 0);
 	assert_num(j, "validation_lag.median.value", 21600, 1e-12);
 	assert_null_member(j, "validation_lag.p90.value");
-	assert_num(j, "validation_lag.rmean.value", 412800, 1e-12);
-	assert_num(j, "validation_lag.rmean.tau", 1209600, 0);
+	assert_num(j, "validation_lag.rmean.value", 355200, 1e-12);
+	assert_num(j, "validation_lag.rmean.tau", 12 * 86400, 0);
+	assert_null_member(j, "validation_lag.rmean.reason");
 	assert_num(j, "validation_lag.closed_median", 14400, 0);
 	assert_num(j, "validation_lag.oldest_open_age", 12 * 86400, 0);
 	/* exactly the threshold: warn */
@@ -230,9 +232,11 @@ static void test_the_metrics_object_has_every_figure_exact(void **state)
 	assert_num(j, "tempo.tau_u.mean", 84600, 0);
 	assert_num(j, "tempo.tau_u.changes", 3, 0);
 	assert_num(j, "tempo.tau_u_all.changes", 4, 0);
-	assert_num(j, "tempo.tau_g.rmean", 412800, 1e-12);
+	assert_num(j, "tempo.tau_g.rmean", 355200, 1e-12);
 	assert_num(j, "tempo.tau_g.median", 21600, 1e-12);
-	assert_num(j, "tempo.ratio", 412800.0 / 84600.0, 1e-12);
+	assert_num(j, "tempo.tau_g.tau", 12 * 86400, 0);
+	assert_null_member(j, "tempo.tau_g.reason");
+	assert_num(j, "tempo.ratio", 355200.0 / 84600.0, 1e-12);
 	assert_num(j, "tempo.little_l", 37.0 / 42.0, 1e-12);
 	assert_str(j, "tempo.status", "breach");
 	assert_num(j, "tempo.sustained.w", 10, 0);
@@ -446,6 +450,78 @@ static void test_an_accumulation_window_without_a_whole_bucket_is_a_400(void **s
 			    "bucket");
 }
 
+static void test_an_accumulation_of_more_than_5000_buckets_is_a_400_naming_bucket(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_init(&f);
+	/* 5000 whole days: fine; 5001: too many */
+	f.in.window = (struct metrics_window){FROM - 4986 * DAY, FROM + 14 * DAY, FROM + 14 * DAY};
+	struct err err;
+	err_init(&err);
+	cJSON *j = metrics_accumulation_report_to_json(&f.in, &err);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(at(j, "overall.counts")), 5000);
+	cJSON_Delete(j);
+	f.in.window.from -= DAY;
+	assert_null(metrics_accumulation_report_to_json(&f.in, &err));
+	assert_err(&err, ERR_INVALID,
+		   "the window holds 5001 whole days, more than 5000: use bucket=week or a "
+		   "window of at most 5000 days");
+	assert_int_equal(err.n_details, 1);
+	assert_string_equal(err.details[0].field, "bucket");
+	assert_string_equal(
+		err.details[0].message,
+		"at most 5000 buckets: use bucket=week or a window of at most 5000 days");
+	/* weeks: from year 1 */
+	f.in.window.from = RTIME_MIN;
+	f.in.bucket = BUCKET_WEEK;
+	err_init(&err);
+	assert_null(metrics_accumulation_report_to_json(&f.in, &err));
+	assert_string_equal(err.details[0].field, "bucket");
+	assert_string_equal(err.details[0].message,
+			    "at most 5000 buckets: use a window of at most 5000 weeks (a later "
+			    "from or an earlier to)");
+	/* /v1/metrics's summary says why instead */
+	j = metrics_report_to_json(&f.in);
+	assert_str(j, "accumulation.shape", "insufficient_data");
+	assert_str(j, "accumulation.reason",
+		   "the window holds 105683 whole weeks, more than 5000: use a window of at most "
+		   "5000 weeks (a later from or an earlier to)");
+	cJSON_Delete(j);
+}
+
+static void test_nothing_closed_leaves_tau_g_and_the_ratio_null_with_the_reason(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_init(&f);
+	for (size_t i = 0; i < 4; i++)
+		f.changes[i].closed_at = OPEN;
+	static const char why[] =
+		"no evaluation closed: a restricted mean would restate the follow-up time";
+	cJSON *j = metrics_report_to_json(&f.in);
+	assert_null_member(j, "validation_lag.rmean.value");
+	assert_num(j, "validation_lag.rmean.tau", 335 * 3600, 0);
+	assert_str(j, "validation_lag.rmean.reason", why);
+	assert_null_member(j, "tempo.tau_g.rmean");
+	assert_str(j, "tempo.tau_g.reason", why);
+	assert_null_member(j, "tempo.ratio");
+	assert_str(j, "tempo.reason", why);
+	/* L stays: 3 gated changes open from 1h, 24h, 48h to 14d */
+	assert_num(j, "tempo.little_l", (335.0 + 312 + 288) / 336, 1e-12);
+	cJSON_Delete(j);
+	/* the series' points too */
+	j = metrics_tempo_report_to_json(&f.in);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, at(j, "series"))
+	{
+		assert_null_member(p, "tau_g");
+		assert_null_member(p, "ratio");
+	}
+	cJSON_Delete(j);
+}
+
 /* IOs a day doubling every 2 days (2^(t/2)) over 14 days, with every status inside its
  * threshold: the seed's false stability. */
 static void test_growing_accumulation_inside_every_threshold_is_false_stability(void **state)
@@ -503,6 +579,10 @@ int main(void)
 		cmocka_unit_test(test_the_tempo_object_has_the_series_and_sustained),
 		cmocka_unit_test(test_the_accumulation_object_has_overall_and_six_categories),
 		cmocka_unit_test(test_an_accumulation_window_without_a_whole_bucket_is_a_400),
+		cmocka_unit_test(
+			test_an_accumulation_of_more_than_5000_buckets_is_a_400_naming_bucket),
+		cmocka_unit_test(
+			test_nothing_closed_leaves_tau_g_and_the_ratio_null_with_the_reason),
 		cmocka_unit_test(
 			test_growing_accumulation_inside_every_threshold_is_false_stability),
 	};

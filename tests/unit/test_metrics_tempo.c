@@ -1,5 +1,6 @@
 /* Unit tests for core/metrics_tempo.c: tau_u, tau_g, their ratio and Little's
- * L on a hand-built register; undefined ratios; the rolling series; sustained;
+ * L on a hand-built register; L's carry-in bound; undefined ratios (no
+ * closure: no tau_g); the rolling series, sampled to 200 points; sustained;
  * and a seeded simulation of a steady register (Poisson arrivals, exponential
  * evaluation times) where the ratio and L must agree, as Little's law says. */
 #include "common.h"
@@ -62,15 +63,63 @@ static void test_tempo_of_a_hand_built_register(void **state)
 	assert_close(t.tau_u_median, 4 * 3600, 0, 0);
 	assert_int_equal(t.n_effective_all, 5);
 	assert_close(t.tau_u_all, 3 * 3600, 0, 0);
-	/* lags 2h, 3h, 6h and one censored at 18h: S = 3/4, 1/2, 1/4; area to 24h:
-	 * 2h + 1h * 3/4 + 3h * 1/2 + 18h * 1/4 = 8.75h; median (1/2 from 3h to 6h) 4.5h */
-	assert_close(t.tau_g, 8.75 * 3600, 1e-12, 0);
+	/* lags 2h, 3h, 6h and one censored at 18h: S = 3/4, 1/2, 1/4; area to the
+	 * longest follow-up, 18h (not the 24h since from):
+	 * 2h + 1h * 3/4 + 3h * 1/2 + 12h * 1/4 = 7.25h; median (1/2 from 3h to 6h) 4.5h */
+	assert_close(t.tau_g, 7.25 * 3600, 1e-12, 0);
+	assert_close(t.tau_g_tau, 18 * 3600, 0, 0);
+	assert_null(t.tau_g_reason);
 	assert_close(t.tau_g_median, 4.5 * 3600, 1e-12, 0);
-	assert_close(t.ratio, 8.75 / 4, 1e-12, 0);
+	assert_close(t.ratio, 7.25 / 4, 1e-12, 0);
 	/* live and unevaluated: A 3h, B 2h, C 18h, D 6h, P 1h = 30h over 24h */
 	assert_close(t.little_l, 1.25, 1e-15, 0);
-	assert_close(t.rel_diff, 3.0 / 7.0, 1e-12, 0);
+	assert_close(t.rel_diff, 9.0 / 29.0, 1e-12, 0);
 	assert_null(t.reason);
+}
+
+static void test_l_carries_in_changes_at_most_one_window_before_from(void **state)
+{
+	(void)state;
+	/* the window [from, from + 2d), asof from + 1d: L carries in gated changes
+	 * still live that took effect from from - 2d on, none older */
+	struct metric_change c[4] = {
+		change(FROM - 2 * DAY, OPEN, 1),	       /* at the bound: live all 24h */
+		change(FROM - 2 * DAY - 1, OPEN, 1),	       /* older by 1 us: not carried in */
+		change(FROM - DAY, FROM + 6 * HOUR, 1),	       /* live 6h */
+		change(FROM + 12 * HOUR, FROM + 15 * HOUR, 1), /* live 3h */
+	};
+	struct metrics_window w = {FROM, FROM + 2 * DAY, FROM + DAY};
+	struct metrics_tempo t;
+	metrics_tempo(c, 4, &w, &t);
+	assert_close(t.little_l, 33.0 / 24.0, 1e-15, 0);
+	/* tau_g and tau_u see only the window's own changes */
+	assert_int_equal(t.n_effective, 1);
+	assert_close(t.tau_g, 3 * 3600, 0, 0);
+}
+
+static void test_with_no_evaluation_closed_tau_g_and_the_ratio_are_null(void **state)
+{
+	(void)state;
+	/* two gated changes, neither closed: the restricted mean would be the
+	 * follow-up itself; L stays */
+	struct metric_change c[2] = {
+		change(FROM + HOUR, OPEN, 1),
+		change(FROM + 3 * HOUR, FROM + 2 * DAY, 1), /* closes after asof: open */
+	};
+	struct metrics_window w = {FROM, FROM + 7 * DAY, FROM + 7 * HOUR + 40 * 60 * USEC};
+	struct metrics_tempo t;
+	metrics_tempo(c, 2, &w, &t);
+	assert_close(t.tau_u, 2 * 3600, 0, 0);
+	assert_true(isnan(t.tau_g));
+	assert_close(t.tau_g_tau, 6 * 3600 + 40 * 60, 0, 0);
+	assert_true(isnan(t.ratio));
+	assert_true(isnan(t.rel_diff));
+	static const char why[] =
+		"no evaluation closed: a restricted mean would restate the follow-up time";
+	assert_string_equal(t.tau_g_reason, why);
+	assert_string_equal(t.reason, why);
+	/* live 6h40m and 4h40m over 7h40m */
+	assert_close(t.little_l, (6 * 60 + 40 + 4 * 60 + 40) / (7.0 * 60 + 40), 1e-15, 0);
 }
 
 static void test_the_ratio_is_undefined_with_fewer_than_two_gated_changes(void **state)
@@ -137,17 +186,19 @@ static void test_the_rolling_series_has_one_point_per_instant_over_the_trailing_
 	assert_int_equal(p[2].at, FROM + 30 * HOUR);
 	assert_close(p[2].tau_g, 36000, 0, 0);
 	assert_close(p[2].little_l, 10.0 / 24.0, 1e-15, 0);
-	/* at 35h, over [11h, 35h): C open 5h; live B 9h, C 5h */
+	/* at 35h, over [11h, 35h): C open 5h and nothing closed: no tau_g (not the
+	 * 24h span); live B 9h (carried in), C 5h */
 	assert_int_equal(p[3].at, FROM + 35 * HOUR);
-	assert_close(p[3].tau_g, 86400, 0, 0);
+	assert_true(isnan(p[3].tau_g));
 	assert_close(p[3].little_l, 14.0 / 24.0, 1e-15, 0);
 	assert_true(isnan(p[3].ratio));
 	/* at 40h, over [16h, 40h): C censored at 10h, E closed after 3h (E closed at 38h):
-	 * tau_u 5h, rmean 3h + 21h / 2 = 13.5h, ratio 2.7; live B 4h, C 10h, E 3h */
+	 * tau_u 5h, rmean up to the longest follow-up (10h) 3h + 7h / 2 = 6.5h, ratio
+	 * 1.3; live B 4h, C 10h, E 3h */
 	assert_int_equal(p[4].at, FROM + 40 * HOUR);
 	assert_close(p[4].tau_u, 5 * 3600, 0, 0);
-	assert_close(p[4].tau_g, 13.5 * 3600, 1e-12, 0);
-	assert_close(p[4].ratio, 2.7, 1e-12, 0);
+	assert_close(p[4].tau_g, 6.5 * 3600, 1e-12, 0);
+	assert_close(p[4].ratio, 1.3, 1e-12, 0);
 	assert_close(p[4].little_l, 17.0 / 24.0, 1e-15, 0);
 	/* the input order does not matter */
 	struct metric_change r[8];
@@ -160,6 +211,65 @@ static void test_the_rolling_series_has_one_point_per_instant_over_the_trailing_
 		assert_close(q[i].little_l, p[i].little_l, 0, 0);
 		assert_close(q[i].tau_g, p[i].tau_g, 0, 0);
 	}
+}
+
+static void assert_same_point(const struct metrics_tempo_point *a,
+			      const struct metrics_tempo_point *b)
+{
+	assert_int_equal(a->at, b->at);
+	assert_true(isnan(a->tau_u) ? isnan(b->tau_u) : a->tau_u == b->tau_u);
+	assert_true(isnan(a->tau_g) ? isnan(b->tau_g) : a->tau_g == b->tau_g);
+	assert_true(isnan(a->ratio) ? isnan(b->ratio) : a->ratio == b->ratio);
+	assert_true(a->little_l == b->little_l);
+}
+
+static void test_a_long_series_is_sampled_to_200_points_first_and_last_in(void **state)
+{
+	(void)state;
+	/* 1000 gated changes an hour apart, each closed 5h later but every seventh
+	 * open, plus an ungated one between each pair */
+	const size_t k = 1000;
+	struct metric_change *c = xmalloc(2 * k * sizeof(*c));
+	for (size_t i = 0; i < k; i++) {
+		int64_t t = FROM + (int64_t)i * HOUR;
+		c[2 * i] = change(t, i % 7 ? t + 5 * HOUR : OPEN, 1);
+		c[2 * i + 1] = change(t + HOUR / 2, OPEN, 0);
+	}
+	struct metrics_window w = {FROM, FROM + 2 * (int64_t)k * HOUR, FROM + (int64_t)k * HOUR};
+	struct metrics_tempo_point *all = xmalloc(k * sizeof(*all));
+	struct metrics_tempo_point shown[METRICS_SERIES_MAX];
+	/* every instant, for comparison */
+	assert_int_equal(metrics_tempo_series_tail(c, 2 * k, &w, DAY, k, all), k);
+	assert_int_equal(metrics_tempo_series(c, 2 * k, &w, DAY, shown), METRICS_SERIES_MAX);
+	/* rank round(j * 999 / 199): 0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, ..., 999 */
+	for (size_t j = 0; j < METRICS_SERIES_MAX; j++) {
+		size_t rank = (j * (k - 1) * 2 + (METRICS_SERIES_MAX - 1)) /
+			      (2 * (METRICS_SERIES_MAX - 1));
+		assert_same_point(&shown[j], &all[rank]);
+	}
+	assert_int_equal(shown[0].at, FROM);
+	assert_int_equal(shown[1].at, FROM + 5 * HOUR);
+	assert_int_equal(shown[METRICS_SERIES_MAX - 1].at, FROM + (int64_t)(k - 1) * HOUR);
+	/* the tail: the last instants exactly */
+	struct metrics_tempo_point tail[3];
+	assert_int_equal(metrics_tempo_series_tail(c, 2 * k, &w, DAY, 3, tail), 3);
+	for (size_t j = 0; j < 3; j++)
+		assert_same_point(&tail[j], &all[k - 3 + j]);
+	/* every point is metrics_tempo over its span [t - 1d, t) with t as asof (the
+	 * series keeps its closed lags from one point to the next: changes leave the
+	 * span, enter it, and close between two points) */
+	for (size_t j = 0; j < k; j++) {
+		struct metrics_window span = {all[j].at - DAY, all[j].at, all[j].at};
+		struct metrics_tempo t;
+		metrics_tempo(c, 2 * k, &span, &t);
+		assert_true(isnan(t.tau_u) ? isnan(all[j].tau_u) : t.tau_u == all[j].tau_u);
+		assert_true(isnan(t.tau_g) ? isnan(all[j].tau_g)
+					   : test_close(all[j].tau_g, t.tau_g, 1e-12, 0));
+		assert_close(all[j].little_l, t.little_l, 1e-15, 0);
+	}
+	assert_false(isnan(all[500].ratio));
+	free(all);
+	free(c);
 }
 
 static struct metrics_tempo_point point(double ratio)
@@ -263,9 +373,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tempo_of_a_hand_built_register),
+		cmocka_unit_test(test_l_carries_in_changes_at_most_one_window_before_from),
+		cmocka_unit_test(test_with_no_evaluation_closed_tau_g_and_the_ratio_are_null),
 		cmocka_unit_test(test_the_ratio_is_undefined_with_fewer_than_two_gated_changes),
 		cmocka_unit_test(
 			test_the_rolling_series_has_one_point_per_instant_over_the_trailing_span),
+		cmocka_unit_test(test_a_long_series_is_sampled_to_200_points_first_and_last_in),
 		cmocka_unit_test(test_sustained_needs_the_last_w_points_all_above_the_threshold),
 		cmocka_unit_test(test_in_a_steady_register_the_ratio_and_little_l_agree),
 	};

@@ -71,16 +71,18 @@ static void test_a_mixed_register_gives_the_hand_derived_figures(void **state)
 	/* 1 - S never reaches 0.9 */
 	assert_int_equal(vl.p90.status, STATS_UNDEFINED);
 	assert_true(isnan(vl.p90.estimate));
-	/* area: 2h * 5/6 + 2h * 1/2 + 2h * 1/3 + (240h - 6h) * 1/6 = 152400 s */
+	/* tau: the longest follow-up, the open change's 238h (not the 240h window);
+	 * area: 2h * 5/6 + 2h * 1/2 + 2h * 1/3 + (238h - 6h) * 1/6 = 151200 s */
 	assert_int_equal(vl.rmean.status, STATS_OK);
-	assert_close(vl.rmean.tau, 864000, 0, 0);
-	assert_close(vl.rmean.estimate, 152400, 1e-12, 0);
+	assert_close(vl.rmean.tau, 238 * 3600, 0, 0);
+	assert_close(vl.rmean.estimate, 151200, 1e-12, 0);
+	assert_null(vl.rmean_reason);
 	assert_close(vl.closed_median, 7200, 0, 0);
 	assert_close(vl.oldest_open_age, 238 * 3600, 0, 0);
 	assert_null(vl.reason);
 }
 
-static void test_all_open_has_no_median_and_the_restricted_mean_is_tau(void **state)
+static void test_all_open_has_no_median_and_no_restricted_mean(void **state)
 {
 	(void)state;
 	struct metric_change c[3] = {
@@ -95,8 +97,14 @@ static void test_all_open_has_no_median_and_the_restricted_mean_is_tau(void **st
 	assert_int_equal(vl.n_closed, 0);
 	assert_int_equal(vl.median.status, STATS_UNDEFINED);
 	assert_true(isnan(vl.median.estimate));
-	assert_close(vl.rmean.estimate, 5 * 86400, 0, 0);
-	assert_close(vl.rmean.std_err, 0, 0, 0);
+	/* nothing closed: a restricted mean would only restate the follow-up (4d here,
+	 * not the 5d since from) */
+	assert_int_not_equal(vl.rmean.status, STATS_OK);
+	assert_true(isnan(vl.rmean.estimate));
+	assert_true(isnan(vl.rmean.std_err));
+	assert_close(vl.rmean.tau, 4 * 86400, 0, 0);
+	assert_string_equal(vl.rmean_reason, "no evaluation closed: a restricted mean would "
+					     "restate the follow-up time");
 	assert_true(isnan(vl.closed_median));
 	assert_close(vl.oldest_open_age, 4 * 86400, 0, 0);
 	assert_string_equal(vl.reason, "fewer than half of the evaluations closed: the "
@@ -123,6 +131,7 @@ static void test_no_gated_change_in_the_window_leaves_every_figure_undefined(voi
 	assert_true(isnan(vl.closed_median));
 	assert_true(isnan(vl.oldest_open_age));
 	assert_string_equal(vl.reason, "no gated changes effective in the window");
+	assert_string_equal(vl.rmean_reason, "no gated changes effective in the window");
 	metrics_vl(NULL, 0, &w, &vl);
 	assert_int_equal(vl.n, 0);
 	assert_string_equal(vl.reason, "no gated changes effective in the window");
@@ -158,7 +167,27 @@ static void test_a_closure_at_effective_at_is_zero_but_not_before_effective(void
 	assert_int_equal(vl.n_closed, 1);
 	assert_int_equal(vl.n_closed_before_effective, 0);
 	assert_close(vl.median.estimate, 0, 0, 0);
+	/* the longest follow-up is 0: the restricted mean up to it is 0 */
+	assert_close(vl.rmean.tau, 0, 0, 0);
 	assert_close(vl.rmean.estimate, 0, 0, 0);
+}
+
+static void test_the_restricted_mean_stops_at_the_longest_follow_up(void **state)
+{
+	(void)state;
+	/* closed after 1h and 3h, one open 5h; a 30-day window: tau is 5h, not 30d */
+	struct metric_change c[3] = {
+		change(FROM, FROM + HOUR, 1),
+		change(FROM + HOUR, FROM + 4 * HOUR, 1),
+		change(FROM + 2 * HOUR, OPEN, 1),
+	};
+	struct metrics_window w = {FROM, FROM + 30 * DAY, FROM + 7 * HOUR};
+	struct metrics_vl vl;
+	metrics_vl(c, 3, &w, &vl);
+	/* S = 1 to 1h, 2/3 to 3h, 1/3 to 5h: 1h + 2h * 2/3 + 2h * 1/3 = 3h */
+	assert_int_equal(vl.rmean.status, STATS_OK);
+	assert_close(vl.rmean.tau, 5 * 3600, 0, 0);
+	assert_close(vl.rmean.estimate, 3 * 3600, 1e-12, 0);
 }
 
 /* ---- against R ---- */
@@ -224,6 +253,7 @@ static void check_case(const cJSON *c)
 		      vectors_get(rmean, "estimate"));
 	assert_figure(name, "rmean std_err", vl.rmean.status, vl.rmean.std_err,
 		      vectors_get(rmean, "std_err"));
+	assert_close(vl.rmean.tau, vectors_get(rmean, "tau"), 0, 0);
 	free(rows);
 	free(eff);
 	free(closed);
@@ -241,7 +271,7 @@ static void test_km_figures_of_registers_match_r_survival(void **state)
 		check_case(c);
 		cases++;
 	}
-	assert_int_equal(cases, 4);
+	assert_int_equal(cases, 6);
 	cJSON_Delete(root);
 }
 
@@ -249,11 +279,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_mixed_register_gives_the_hand_derived_figures),
-		cmocka_unit_test(test_all_open_has_no_median_and_the_restricted_mean_is_tau),
+		cmocka_unit_test(test_all_open_has_no_median_and_no_restricted_mean),
 		cmocka_unit_test(test_no_gated_change_in_the_window_leaves_every_figure_undefined),
 		cmocka_unit_test(
 			test_a_closure_exactly_at_asof_is_an_event_and_from_is_in_the_window),
 		cmocka_unit_test(test_a_closure_at_effective_at_is_zero_but_not_before_effective),
+		cmocka_unit_test(test_the_restricted_mean_stops_at_the_longest_follow_up),
 		cmocka_unit_test(test_km_figures_of_registers_match_r_survival),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,10 @@
 # in [0, asof); closed at or before asof -> event at max(0, closed - effective); otherwise
 # censored at asof - effective. Reference for the Kaplan-Meier figures: R's survival package,
 # survfit(Surv(time, event) ~ 1, conf.type = "log-log"), survmean (print.survfit's median with
-# its limits, and the restricted mean with tau = asof), quantile.survfit for p90; type 7
-# quantile() for the median of the closed durations.
+# its limits, and the restricted mean with rmean = "common": tau = the longest observed
+# follow-up, never past the data), quantile.survfit for p90; type 7 quantile() for the median
+# of the closed durations. With no event, ratchet reports no restricted mean (it would only
+# restate the follow-up time): rmean is null there, whatever survmean prints.
 # Run: Rscript tests/vectors/make_vectors.R metrics   (defines vectors_dir), or source it directly.
 suppressPackageStartupMessages(library(survival))
 if (!exists("vectors_dir")) vectors_dir <- "tests/vectors"
@@ -45,13 +47,16 @@ vl_case <- function(name, effective, closed, gated, asof) {
                  oldest_open_age = num(if (any(!is_closed)) max(time[!is_closed]) else NA))
   if (n > 0) {
     fit <- survfit(Surv(time, event) ~ 1, conf.type = "log-log")
-    m <- survival:::survmean(fit, rmean = asof)$matrix
+    m <- survival:::survmean(fit, rmean = "common")$matrix
     q <- quantile(fit, probs = 0.9, conf.int = TRUE)
     fields$median <- obj(list(estimate = num(m[["median"]]), lower = num(m[["0.95LCL"]]),
                               upper = num(m[["0.95UCL"]])))
     fields$p90 <- obj(list(estimate = num(unname(q$quantile)), lower = num(unname(q$lower)),
                            upper = num(unname(q$upper))))
-    fields$rmean <- obj(list(estimate = num(m[["rmean"]]), std_err = num(m[["se(rmean)"]])))
+    closed_any <- any(is_closed)
+    fields$rmean <- obj(list(estimate = num(if (closed_any) m[["rmean"]] else NA),
+                             std_err = num(if (closed_any) m[["se(rmean)"]] else NA),
+                             tau = num(max(time))))
   }
   obj(fields)
 }
@@ -77,6 +82,13 @@ add("half_closed",
     effective = c(0, 1, 2, 3) * H,
     closed = c(1, 3, NA, NA) * H,
     gated = c(1, 1, 1, 1), asof = 2 * D)
+# The new user's case: one gated change, open 7h40m at asof: no restricted mean (not 7 days).
+add("one_open", effective = c(0), closed = c(NA), gated = c(1), asof = (7 * 60 + 40) * 60)
+# The longest follow-up is an event (the last closure comes after every censoring).
+add("longest_is_event",
+    effective = c(0, 1, 2, 3) * D,
+    closed = c(9.5, NA, 2.5, NA) * D,
+    gated = c(1, 1, 1, 1), asof = 10 * D)
 # A register of 60 changes: Poisson arrivals, exponential evaluation times, about a fifth
 # open at asof, some ungated, some effective before the window.
 set.seed(20260301)
