@@ -1,6 +1,6 @@
 /* ratchet review next: the review queue. Shows the oldest unreviewed high-impact effective
  * change (by its current effective_at and impact) with what a reviewer needs to label it —
- * title, key, author, links, refs, boundary (touched paths) and its IOs so far — but never
+ * title, key, author, links, refs, boundary, touched paths and its IOs so far — but never
  * its outcomes or incident links, so the label is not made with hindsight; then records the
  * choice: --no-io, or an IO (which the server flags when the change already had an outcome). */
 #include "common.h"
@@ -30,8 +30,8 @@ struct review_args {
 /* The fields a reviewer sees, copied by name so that nothing else (outcomes, links to
  * them, or whatever the change JSON grows later) reaches the screen. */
 static const char *const shown_fields[] = {
-	"id",	"service",  "key",    "title",	    "author",	  "links",
-	"refs", "boundary", "review", "created_at", "created_by",
+	"id",	 "service", "key",	"title", "impact", "effective_at", "author",
+	"links", "refs",    "boundary", "paths", "review", "created_at",   "created_by",
 };
 
 static const struct output_column review_columns[] = {
@@ -247,7 +247,7 @@ static void print_table(const cJSON *shown, long queued, const cJSON *recorded)
 		       cli_or_dash(key));
 	static const char *const fields[] = {"id",     "service",      "key",	 "title",
 					     "impact", "effective_at", "author", "links",
-					     "refs",   "boundary"};
+					     "refs",   "boundary",     "paths"};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		char *value = output_member(shown, fields[i]);
 		output_field(stdout, fields[i], value);
@@ -443,7 +443,7 @@ static const char usage_next[] =
 	"usage: ratchet review next [--service S | --change REF]\n"
 	"                           [--no-io | --io CATEGORY --description TEXT]\n\n"
 	"The review queue. Shows the oldest (by effective_at) unreviewed high-impact\n"
-	"effective change — its title, key, author, links, refs, boundary (touched paths)\n"
+	"effective change — its title, key, author, links, refs, boundary, touched paths\n"
 	"and IOs so far, never its outcomes or incident links, so that the label is not\n"
 	"made with hindsight — and records the choice when one is given: --no-io\n"
 	"(reviewed, nothing irreversible) or a confirmed IO. Impact and effective_at are\n"

@@ -76,7 +76,7 @@ static int cmp_i64(const void *x, const void *y)
 /* Sorts ids[0..n) in place; true with *dup set when an id occurs twice. */
 static bool duplicate_id(int64_t *ids, size_t n, int64_t *dup)
 {
-	qsort(ids, n, sizeof(*ids), cmp_i64);
+	xqsort(ids, n, sizeof(*ids), cmp_i64);
 	for (size_t i = 1; i < n; i++)
 		if (ids[i] == ids[i - 1]) {
 			*dup = ids[i];
@@ -213,8 +213,8 @@ void bt_scope(const struct backtest_input *in, const struct backtest_params *p, 
 		k->population++;
 		k->population_unreviewed += unreviewed;
 	}
-	qsort(s->scope, s->n_scope, sizeof(*s->scope), cmp_change_id);
-	qsort(s->pop, s->n_pop, sizeof(*s->pop), cmp_change_id);
+	xqsort(s->scope, s->n_scope, sizeof(*s->scope), cmp_change_id);
+	xqsort(s->pop, s->n_pop, sizeof(*s->pop), cmp_change_id);
 }
 
 void bt_scope_release(struct bt_scope *s)
@@ -320,7 +320,7 @@ static void collect_pairs(const struct backtest_input *in, struct bt_state *st,
 			st->pairs[st->n_pairs++] = (struct bt_pair){(size_t)c, o, &o->links[j]};
 		}
 	}
-	qsort(st->pairs, st->n_pairs, sizeof(*st->pairs), cmp_pair);
+	xqsort(st->pairs, st->n_pairs, sizeof(*st->pairs), cmp_pair);
 }
 
 /* First outcomes per change, changes with an outcome, distinct outcomes by kind. */
@@ -423,7 +423,7 @@ static void find_missed(const struct bt_state *st, const bool *exposed, const bo
 			r->n_missed++;
 		i = end;
 	}
-	qsort(r->missed, r->n_missed, sizeof(*r->missed), cmp_missed);
+	xqsort(r->missed, r->n_missed, sizeof(*r->missed), cmp_missed);
 }
 
 /* ---- the run ---- */

@@ -87,7 +87,7 @@ static void select_ios(const struct backtest_params *p, struct hash_rows *h)
 			if (s->pop[i]->ios[j].recorded_at < p->data_end)
 				h->ios[h->n_ios++] =
 					(struct io_row){s->pop[i]->id, &s->pop[i]->ios[j]};
-	qsort(h->ios, h->n_ios, sizeof(*h->ios), cmp_io_row);
+	xqsort(h->ios, h->n_ios, sizeof(*h->ios), cmp_io_row);
 }
 
 static void select_outcomes(const struct backtest_input *in, const struct backtest_params *p,
@@ -109,11 +109,11 @@ static void select_outcomes(const struct backtest_input *in, const struct backte
 				row.links[row.n_links++] = &oc->links[j];
 		if (row.n_links == 0)
 			continue;
-		qsort(row.links, row.n_links, sizeof(*row.links), cmp_link_ptr);
+		xqsort(row.links, row.n_links, sizeof(*row.links), cmp_link_ptr);
 		used += row.n_links;
 		h->outcomes[h->n_outcomes++] = row;
 	}
-	qsort(h->outcomes, h->n_outcomes, sizeof(*h->outcomes), cmp_outcome_row);
+	xqsort(h->outcomes, h->n_outcomes, sizeof(*h->outcomes), cmp_outcome_row);
 }
 
 static void hash_rows_select(const struct backtest_input *in, const struct backtest_params *p,

@@ -389,7 +389,7 @@ static void report_duplicates(struct pack_problems *pp, const char *file, const 
 {
 	if (n < 2)
 		return;
-	qsort(refs, n, sizeof(*refs), cmp_id_ref);
+	xqsort(refs, n, sizeof(*refs), cmp_id_ref);
 	for (size_t i = 1; i < n; i++) {
 		size_t first = i - 1;
 		while (i < n && strcmp(refs[i].id, refs[first].id) == 0) {

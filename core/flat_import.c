@@ -492,7 +492,7 @@ static void find_repeats(struct flat_result *res)
 	for (size_t i = 0; i < res->n_rows; i++)
 		if (res->rows[i].key)
 			by_key[n++] = &res->rows[i];
-	qsort(by_key, n, sizeof(*by_key), cmp_row_key);
+	xqsort(by_key, n, sizeof(*by_key), cmp_row_key);
 	for (size_t i = 1; i < n; i++) {
 		size_t first = i - 1;
 		while (first > 0 && strcmp(by_key[first - 1]->key, by_key[i]->key) == 0)

@@ -92,7 +92,7 @@ int git_keyset_lookup(void *ctx, const char *prefix, char *full, struct err *err
 	struct git_keyset *set = ctx;
 	if (!set->sorted) {
 		if (set->n)
-			qsort(set->keys, set->n, sizeof(*set->keys), by_string);
+			xqsort(set->keys, set->n, sizeof(*set->keys), by_string);
 		set->sorted = 1;
 	}
 	return prefix_count((const char *const *)set->keys, set->n, prefix, full);
@@ -263,7 +263,7 @@ int git_import_plan(const struct gitlog *log, const struct import_rules *rules,
 		rs.hashes = xmalloc(log->n_commits * sizeof(*rs.hashes));
 		for (size_t i = 0; i < log->n_commits; i++)
 			rs.hashes[i] = log->commits[i].hash;
-		qsort(rs.hashes, rs.n, sizeof(*rs.hashes), by_string);
+		xqsort(rs.hashes, rs.n, sizeof(*rs.hashes), by_string);
 		imp->changes = xcalloc(log->n_commits, sizeof(*imp->changes));
 	}
 	int rc = 0;

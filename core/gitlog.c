@@ -513,7 +513,7 @@ static void drop_duplicates(struct gitlog *log)
 	unsigned char *dup = xcalloc(log->n_commits, 1);
 	for (size_t i = 0; i < log->n_commits; i++)
 		order[i] = (struct hash_at){log->commits[i].hash, i};
-	qsort(order, log->n_commits, sizeof(*order), by_hash_then_index);
+	xqsort(order, log->n_commits, sizeof(*order), by_hash_then_index);
 	size_t first = 0;
 	for (size_t i = 1; i < log->n_commits; i++) {
 		if (strcmp(order[i].hash, order[first].hash) != 0) {

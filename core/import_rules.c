@@ -78,7 +78,7 @@ static int by_position(const void *a, const void *b)
 
 static int report(const char *file, struct irproblems *pr, struct err *err)
 {
-	qsort(pr->items, pr->n, sizeof(*pr->items), by_position);
+	xqsort(pr->items, pr->n, sizeof(*pr->items), by_position);
 	err_set(err, ERR_INVALID, "%s:%d:%d: %s", file, pr->items[0].line, pr->items[0].column,
 		pr->items[0].message);
 	for (size_t i = 0; i < pr->n; i++)

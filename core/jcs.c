@@ -225,7 +225,7 @@ static int put_object(struct buf *out, const cJSON *object, struct err *err)
 		}
 		members[i++] = m;
 	}
-	qsort(members, count, sizeof(*members), member_name_cmp);
+	xqsort(members, count, sizeof(*members), member_name_cmp);
 	buf_append(out, "{", 1);
 	for (i = 0; i < count; i++) {
 		/* Sorting puts equal names side by side. */

@@ -107,3 +107,9 @@ void buf_release(struct buf *b)
 	free(b->data);
 	buf_init(b, b->max);
 }
+
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}

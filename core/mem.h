@@ -12,6 +12,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* printf into a new heap string; the caller frees it */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* qsort that accepts base NULL with 0 or 1 items (qsort's base may never be NULL). */
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* A growable byte buffer with a hard cap (0 = no cap). */
 struct buf {

@@ -35,7 +35,7 @@ static int64_t *candidate_times(const struct gate_subject *s, const struct gate_
 		if (r->drills[i].recorded_at <= asof)
 			t[n++] = r->drills[i].recorded_at;
 	}
-	qsort(t, n, sizeof(*t), cmp_time);
+	xqsort(t, n, sizeof(*t), cmp_time);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (m == 0 || t[i] != t[m - 1])

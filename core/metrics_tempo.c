@@ -31,7 +31,7 @@ static size_t update_cycle(const struct metric_change *changes, size_t n,
 			t[k++] = changes[i].effective_at;
 	*mean = *median = NAN;
 	if (k >= 2) {
-		qsort(t, k, sizeof(*t), cmp_time);
+		xqsort(t, k, sizeof(*t), cmp_time);
 		double *gaps = xmalloc((k - 1) * sizeof(*gaps));
 		for (size_t i = 0; i + 1 < k; i++)
 			gaps[i] = metrics_seconds(t[i + 1] - t[i]);
@@ -160,7 +160,7 @@ static void series_init(struct series *sr, const struct metric_change *changes, 
 	for (size_t i = 0; i < n; i++)
 		if (changes[i].effective_at != RTIME_NONE)
 			sr->sorted[sr->n++] = changes[i];
-	qsort(sr->sorted, sr->n, sizeof(*sr->sorted), cmp_effective);
+	xqsort(sr->sorted, sr->n, sizeof(*sr->sorted), cmp_effective);
 	size_t group = 0; /* the first index of the current effective_at */
 	for (size_t i = 0; i < sr->n; i++) {
 		int64_t t = sr->sorted[i].effective_at;
@@ -250,7 +250,7 @@ static void ev_update(struct series *sr, size_t lo, size_t hi, int64_t t)
 		for (size_t i = lo; i < hi; i++)
 			if (c[i].gated && closed_by(&c[i], t))
 				sr->ev[sr->n_ev++] = (struct lag_event){lag_of(&c[i]), i};
-		qsort(sr->ev, sr->n_ev, sizeof(*sr->ev), cmp_lag_event);
+		xqsort(sr->ev, sr->n_ev, sizeof(*sr->ev), cmp_lag_event);
 	} else {
 		for (size_t i = sr->ev_lo; i < lo; i++)
 			if (c[i].gated && closed_by(&c[i], sr->ev_t))

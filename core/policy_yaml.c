@@ -409,7 +409,7 @@ static int by_position(const void *a, const void *b)
 static int report(const char *file, struct problems *pr, struct err *err)
 {
 	int fresh = !err_is_set(err);
-	qsort(pr->items, pr->n, sizeof(*pr->items), by_position);
+	xqsort(pr->items, pr->n, sizeof(*pr->items), by_position);
 	for (size_t i = 0; i < pr->n; i++)
 		err_detail(err, pr->items[i].field, pr->items[i].line, pr->items[i].column, "%s",
 			   pr->items[i].message);

@@ -201,7 +201,7 @@ static int check_stored(struct fit_import *im, struct err *err)
 	im->by_key = xcalloc(im->pack.n_changes ? im->pack.n_changes : 1, sizeof(*im->by_key));
 	for (size_t i = 0; i < im->pack.n_changes; i++)
 		im->by_key[i] = &im->pack.changes[i];
-	qsort(im->by_key, im->pack.n_changes, sizeof(*im->by_key), cmp_change_id);
+	xqsort(im->by_key, im->pack.n_changes, sizeof(*im->by_key), cmp_change_id);
 	struct strlist keys = {0}, drill_ids = {0};
 	for (size_t i = 0; i < im->pack.n_changes; i++)
 		strlist_push(&keys, im->pack.changes[i].change_id);
@@ -219,8 +219,8 @@ static int check_stored(struct fit_import *im, struct err *err)
 	strlist_release(&drill_ids);
 	if (rc < 0)
 		return -1;
-	qsort(im->stored, im->n_stored, sizeof(*im->stored), cmp_stored);
-	qsort(im->stored_drills.items, im->stored_drills.n, sizeof(char *), cmp_str);
+	xqsort(im->stored, im->n_stored, sizeof(*im->stored), cmp_stored);
+	xqsort(im->stored_drills.items, im->stored_drills.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < im->pack.n_drills; i++) {
 		const struct fit_drill *d = &im->pack.drills[i];
 		if (d->change_id && pack_index(im, d->change_id) < 0 &&
@@ -286,7 +286,7 @@ static int ensure_policy(const struct req *r, struct fit_import *im, int create,
 		goto out;
 	}
 	strlist_push(&services, im->service);
-	qsort(services.items, services.n, sizeof(*services.items), cmp_str);
+	xqsort(services.items, services.n, sizeof(*services.items), cmp_str);
 	char *yaml = policy_yaml(&services);
 	if (policy_parse(FIT_POLICY, yaml, strlen(yaml), &p, err) == 0 &&
 	    h_policies_publish(r->token.name, r->now, &p, yaml, 1, &row, &created, &lines, err) ==

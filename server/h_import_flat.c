@@ -183,7 +183,7 @@ static int find_stored_keys(struct flat_import *im, struct err *err)
 	int rc = store_import_keys_stored(table, &services, &keys, &found, err);
 	if (rc == 0) {
 		if (found.n)
-			qsort(found.items, found.n, sizeof(*found.items), cmp_str);
+			xqsort(found.items, found.n, sizeof(*found.items), cmp_str);
 		for (size_t i = 0; i < im->res.n_rows; i++)
 			im->stored[i] =
 				im->res.rows[i].key && sorted_has(&found, im->res.rows[i].key);
@@ -212,7 +212,7 @@ static int resolve_changes(struct flat_import *im, struct err *err)
 	strlist_release(&refs);
 	if (rc < 0)
 		return -1;
-	qsort(ids, n, sizeof(*ids), cmp_key_id);
+	xqsort(ids, n, sizeof(*ids), cmp_key_id);
 	for (size_t i = 0; i < im->res.n_rows; i++) {
 		const char *ref = im->res.rows[i].change_ref;
 		if (!ref)
@@ -284,7 +284,7 @@ static int find_stored_ios(struct flat_import *im, struct err *err)
 	struct store_io_identity *stored = NULL;
 	int rc = n ? store_import_ios_of(ids, n, &stored, &n_stored, err) : 0;
 	if (n_stored)
-		qsort(stored, n_stored, sizeof(*stored), cmp_identity);
+		xqsort(stored, n_stored, sizeof(*stored), cmp_identity);
 	for (size_t k = 0; rc == 0 && n_stored && k < n; k++) {
 		const struct io *io = &im->res.rows[idx[k]].u.io;
 		struct store_io_identity want = {im->change_ids[idx[k]], (int)io->category,

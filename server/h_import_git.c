@@ -641,7 +641,7 @@ static int write_import(const struct req *r, const struct git_request *g,
 	if (store_git_insert_changes(g->service, changes, r->token.name, &w->inserted, err) < 0)
 		goto out;
 	if (w->inserted.n)
-		qsort(w->inserted.items, w->inserted.n, sizeof(char *), cmp_str);
+		xqsort(w->inserted.items, w->inserted.n, sizeof(char *), cmp_str);
 	ios = ios_rows(imp, w);
 	if (store_git_insert_ios(g->service, imp->source, ios, r->token.name, &w->ios, &w->labelled,
 				 err) < 0)

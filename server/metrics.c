@@ -248,7 +248,7 @@ static struct service_slot *service_slots(const struct strlist *names)
 	struct service_slot *slots = xcalloc(names->n ? names->n : 1, sizeof(*slots));
 	for (size_t k = 0; k < names->n; k++)
 		slots[k] = (struct service_slot){names->items[k], k};
-	qsort(slots, names->n, sizeof(*slots), cmp_slot);
+	xqsort(slots, names->n, sizeof(*slots), cmp_slot);
 	return slots;
 }
 

@@ -127,7 +127,7 @@ static int list_yaml_files(const char *dir, char ***paths, size_t *n, struct err
 	}
 	closedir(d);
 	if (*n)
-		qsort(*paths, *n, sizeof(**paths), cmp_str);
+		xqsort(*paths, *n, sizeof(**paths), cmp_str);
 	return 0;
 }
 

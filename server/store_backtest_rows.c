@@ -252,7 +252,7 @@ static void decode_changes(struct decoder *d, const char *service, struct store_
 		c->review = (enum review_state)next_name(d, C_REVIEW, &review_names);
 		c->effective_at = next_time(d, C_EFF);
 	}
-	qsort(rows->changes, rows->n_changes, sizeof(*rows->changes), cmp_change);
+	xqsort(rows->changes, rows->n_changes, sizeof(*rows->changes), cmp_change);
 }
 
 /* The IOs, sorted by change and id, handed to their changes (both sorted by id). */
@@ -270,7 +270,7 @@ static void decode_ios(struct decoder *d, struct store_backtest_rows *rows)
 		it->io.retracted = next_bool(d, I_RETRACTED);
 		it->io.labelled_after_outcome = next_bool(d, I_AFTER);
 	}
-	qsort(items, n, sizeof(*items), cmp_io_item);
+	xqsort(items, n, sizeof(*items), cmp_io_item);
 	rows->ios = xcalloc(n ? n : 1, sizeof(*rows->ios));
 	size_t j = 0;
 	for (size_t i = 0; i < rows->n_changes; i++) {
@@ -310,7 +310,7 @@ static void decode_outcomes(struct decoder *d, struct store_backtest_rows *rows)
 		it->outcome.external_key = next_text(d, L_KEY);
 		it->outcome.occurred_at = next_time(d, L_AT);
 	}
-	qsort(items, n, sizeof(*items), cmp_link_item);
+	xqsort(items, n, sizeof(*items), cmp_link_item);
 	rows->links = xcalloc(n ? n : 1, sizeof(*rows->links));
 	rows->outcomes = xcalloc(n ? n : 1, sizeof(*rows->outcomes));
 	for (size_t i = 0; i < n; i++) {

@@ -86,7 +86,7 @@ enum stats_status stats_km_fit(const double *time, const double *event, size_t n
 		km_fail(out, STATS_TOO_FEW);
 		return out->status;
 	}
-	qsort(obs, m, sizeof(*obs), km_obs_cmp);
+	xqsort(obs, m, sizeof(*obs), km_obs_cmp);
 
 	const double z = km_z();
 	double km = 1.0;  /* running product, survfitkm's km */

@@ -394,7 +394,7 @@ struct stats_pelt stats_binseg(const double *x, size_t n, const struct stats_pel
 		bs_consider(&d, heap, &len, top.a, top.j);
 		bs_consider(&d, heap, &len, top.j, top.b);
 	}
-	qsort(cp, k, sizeof(*cp), cmp_size);
+	xqsort(cp, k, sizeof(*cp), cmp_size);
 	for (size_t i = 0; i < k; i++)
 		cpts[i] = d.pos[cp[i]];
 	res.n_cpts = k;

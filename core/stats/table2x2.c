@@ -261,7 +261,7 @@ enum stats_status stats_table2x2_holm(const double *p, size_t n, double *adjuste
 		return out->status;
 	}
 	size_t m = out->n;
-	qsort(v, m, sizeof(*v), t22_pv_cmp);
+	xqsort(v, m, sizeof(*v), t22_pv_cmp);
 	double running = 0.0;
 	for (size_t j = 0; j < m; j++) {
 		double raw = v[j].p * (double)(m - j);

@@ -589,7 +589,7 @@ enum stats_status stats_theilsen(const double *x, const double *y, size_t n, dou
 		free(pts);
 		return out->status = STATS_TOO_FEW;
 	}
-	qsort(pts, m, sizeof(*pts), cmp_pt);
+	xqsort(pts, m, sizeof(*pts), cmp_pt);
 	/* Pairs with distinct x. */
 	uint64_t ns = (uint64_t)m * (m - 1) / 2;
 	for (size_t i = 0; i < m;) {

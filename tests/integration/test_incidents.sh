@@ -257,7 +257,7 @@ out "json: nothing recorded" .recorded null
 out "json: current impact" .change.impact high
 check_eq "json: no outcome anywhere" no "$(yes_no grep -qiE 'SECRET|incident|outcome' <<<"$OUT")"
 out "json: only the reviewer's fields" '.change | keys | join(",")' \
-	"author,boundary,created_at,created_by,effective_at,id,impact,ios,key,links,refs,review,service,title"
+	"author,boundary,created_at,created_by,effective_at,id,impact,ios,key,links,paths,refs,review,service,title"
 
 check_rc "review next --io without --description is a usage error" 2 "$RATCHET" review next \
 	--service rev --io data
