@@ -260,12 +260,24 @@ int store_incident_link_insert(struct incident_link *l, struct err *err)
 		*l = made;
 	}
 	PQclear(res);
-	if (!inserted)
-		return err_set(err, ERR_CONFLICT,
-			       "incident %" PRId64 " is already linked to change %" PRId64
-			       "; links are made once and never moved",
-			       l->incident_id, l->change_id);
-	return 0;
+	if (inserted)
+		return 0;
+	/* Name the link that is there: a follow_up made by an import does not count as an
+	 * outcome by default, and the person linking by hand needs to know that. */
+	res = store_exec("SELECT how, coalesce(rule, '') FROM incident_links"
+			 " WHERE incident_id = $1::bigint AND change_id = $2::bigint",
+			 2, params, err);
+	if (!res)
+		return -1;
+	char existing[128] = "";
+	if (PQntuples(res) == 1)
+		snprintf(existing, sizeof(existing), " (how %s%s%s)", PQgetvalue(res, 0, 0),
+			 *PQgetvalue(res, 0, 1) ? ", rule " : "", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return err_set(err, ERR_CONFLICT,
+		       "incident %" PRId64 " is already linked to change %" PRId64
+		       "%s; links are made once and never moved",
+		       l->incident_id, l->change_id, existing);
 }
 
 /* The kinds of a mask as a PostgreSQL text[] literal ("{incident,rollback}"). The names

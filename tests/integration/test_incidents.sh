@@ -146,6 +146,7 @@ check_eq "second link: conflict message" yes \
 api POST "/v1/incidents/$I1/links" "{\"change\":\"$C1\"}"
 check_status "second link of the same pair → 409" 409
 check_jq "409: error code conflict" .error.code conflict
+check_jq "409: names the existing link's how" '.error.message | test("already linked to change [0-9]+ \\(how explicit\\); links are made once")' true
 check_eq "still one link" 1 "$(q "SELECT count(*) FROM incident_links WHERE incident_id = $I1")"
 check_eq "the IO made before the link keeps its flag" f \
 	"$(q "SELECT labelled_after_outcome FROM ios WHERE id = $IO_BEFORE")"
